@@ -1,0 +1,74 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := cd example_site && ../$(BIN)/python manage.py
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
+	messages migrations-check clean venv browser
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) createcachetable
+	$(MANAGE) setup_demo
+	@echo "Serving on http://127.0.0.1:8000 with a django-q2 worker. Ctrl-C stops both."
+	cd example_site && trap 'kill 0' INT TERM EXIT; \
+		../$(BIN)/python manage.py qcluster & \
+		../$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
+		wait
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not postgres and not redis" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+migrations-check: $(STAMP)
+	$(MANAGE) makemigrations --check --dry-run
+
+# The browser suite: Debian's chromium driven by Playwright (no browser download).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+e2e: $(STAMP) browser
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL (DATABASE_URL points at a server; pytest-django creates test_*).
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/buddy} \
+		$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-redis: $(STAMP)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/buddy} \
+		$(BIN)/python -m pytest -m "redis" $(PYTEST_ARGS)
+
+bench: bench-engine bench-site
+
+bench-engine: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py
+
+bench-site: $(STAMP)
+	$(BIN)/python benchmarks/bench_admin.py
+
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/bench_signup_load.py
+
+# Refresh the catalogues after changing strings; the compiled .mo files are committed.
+messages: $(STAMP)
+	cd wagtail_buddy && ../$(BIN)/django-admin makemessages -l en -l fr -l de -l es -l it -l pt --no-obsolete
+	cd wagtail_buddy && ../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) example_site/db.sqlite3* example_site/static build *.egg-info

@@ -1,0 +1,100 @@
+"""Shared fixtures: a site with a programme page, an open intake, participants and coordinators."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from wagtail_buddy.models import BuddyProgrammePage, Intake, Interest, Language, Participant
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def home_page(db):
+    root = Page.get_first_root_node()
+    site = Site.objects.get(is_default_site=True)
+    return site.root_page if site.root_page.depth > 1 else root
+
+
+def make_programme(parent: Page, title: str = "Buddy Programme", slug: str | None = None):
+    page = BuddyProgrammePage(
+        title=title, slug=slug or f"buddy-{next(_counter)}", section_name=f"ESN {title}",
+        contact_email="buddy@example.org", privacy_notice="<p>We store your data.</p>",
+        charter="<p>Be kind.</p>",
+    )
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def programme(home_page):
+    return make_programme(home_page)
+
+
+@pytest.fixture
+def intake(programme):
+    return Intake.objects.create(
+        programme=programme, name="Spring 2027", starts_on=date(2027, 2, 1),
+        ends_on=date(2027, 7, 1), signup_open=True,
+    )
+
+
+@pytest.fixture
+def interests(db):
+    return [Interest.objects.get_or_create(name=n, slug=n.lower())[0]
+            for n in ["Hiking", "Cinema", "Cooking", "Chess"]]
+
+
+def make_participant(intake: Intake, role: str = "international", *, languages=("en",),
+                     interests=(), **fields) -> Participant:
+    n = next(_counter)
+    now = timezone.now()
+    defaults = dict(
+        first_name=f"First{n}", last_name=f"Last{n}", email=f"student{n}@example.org",
+        birth_year=2002, gender="female", nationality="ES" if role == "international" else "FR",
+        university="Université Lyon 2", faculty="Law", status=Participant.Status.WAITING,
+        consent_at=now, consent_version="test", confirmed_at=now,
+    )
+    if role == "international":
+        defaults["arrival_date"] = intake.starts_on
+    defaults.update(fields)
+    participant = Participant.objects.create(intake=intake, role=role, **defaults)
+    participant.languages.set(Language.objects.filter(code__in=languages))
+    if interests:
+        participant.interests.set(interests)
+    return participant
+
+
+@pytest.fixture
+def participant_factory(intake):
+    def factory(role: str = "international", **kwargs) -> Participant:
+        return make_participant(kwargs.pop("intake", intake), role, **kwargs)
+
+    return factory
+
+
+def make_coordinator(django_user_model, username: str, programme: BuddyProgrammePage,
+                     codenames=("view_participant", "match_participants",
+                                "manage_programme_settings", "change_participant")):
+    group = Group.objects.create(name=f"{username} group")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        *Permission.objects.filter(content_type__app_label="wagtail_buddy", codename__in=codenames),
+    )
+    programme.coordinator_groups.add(group)
+    programme.save()
+    user = django_user_model.objects.create_user(username, f"{username}@example.org", "pw")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def coordinator(django_user_model, programme):
+    return make_coordinator(django_user_model, "coordinator", programme)

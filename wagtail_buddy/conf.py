@@ -1,0 +1,48 @@
+"""Settings of wagtail-buddy, each with a sensible default.
+
+Read them through ``buddy_settings.NAME`` so tests can override the Django setting.
+Every key can be set in the site's settings as ``WAGTAIL_BUDDY_<NAME>``.
+"""
+
+from django.conf import settings
+
+DEFAULTS: dict[str, object] = {
+    # Template the public pages extend; point it at the site's own base.html. It must
+    # define the blocks title, extra_head and content.
+    "BASE_TEMPLATE": "wagtail_buddy/standalone_base.html",
+    # Days an unconfirmed sign-up is kept before it is purged.
+    "UNCONFIRMED_PURGE_DAYS": 7,
+    # Days after which an unconfirmed student gets one reminder.
+    "UNCONFIRMED_REMINDER_DAYS": 2,
+    # Days after an intake ends before its participants are anonymised.
+    "RETENTION_DAYS": 365,
+    # Weeks after the introduction email when the check-in email goes out.
+    "CHECKIN_WEEKS": 3,
+    # Seconds a private participant link stays valid.
+    "TOKEN_MAX_AGE": 60 * 60 * 24 * 180,
+    # Seconds an email-confirmation link stays valid.
+    "CONFIRM_TOKEN_MAX_AGE": 60 * 60 * 24 * 7,
+    # Sign-up and resend attempts allowed per IP address per hour.
+    "SIGNUP_RATE_LIMIT": 20,
+    # Cache alias used for rate limiting (must be shared by all web workers).
+    "RATE_LIMIT_CACHE": "default",
+    # Seconds after which a matching run still "running" is declared failed.
+    "RUN_TIMEOUT": 30 * 60,
+    # Email sending: attempts before giving up, and the first retry delay in seconds.
+    "EMAIL_MAX_ATTEMPTS": 5,
+    "EMAIL_RETRY_BASE_DELAY": 60,
+    # Sender of participant emails (defaults to DEFAULT_FROM_EMAIL).
+    "FROM_EMAIL": None,
+    # django-q2 queue name for the app's tasks (None = the cluster's default).
+    "TASK_QUEUE": None,
+}
+
+
+class _BuddySettings:
+    def __getattr__(self, name: str) -> object:
+        if name not in DEFAULTS:
+            raise AttributeError(name)
+        return getattr(settings, f"WAGTAIL_BUDDY_{name}", DEFAULTS[name])
+
+
+buddy_settings = _BuddySettings()

@@ -1,0 +1,40 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .participant import Participant
+
+
+class OutboundEmail(models.Model):
+    """One email to one participant for one purpose: the outbox that makes sending idempotent.
+
+    ``dedup_key`` is unique, so queuing the same email twice creates one row, and the
+    sending task only sends rows still ``queued``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="emails"
+    )
+    purpose = models.CharField(_("purpose"), max_length=32)
+    dedup_key = models.CharField(max_length=200, unique=True)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} → {self.participant_id}"

@@ -1,0 +1,167 @@
+import secrets
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from .programme import Intake
+from .vocabulary import Interest, Language
+
+
+def new_access_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Role(models.TextChoices):
+    LOCAL = "local", _("Local buddy")
+    INTERNATIONAL = "international", _("International student")
+
+
+class Status(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Email not confirmed")
+    WAITING = "waiting", _("Waiting for a match")
+    PROPOSED = "proposed", _("Match proposed")
+    MATCHED = "matched", _("Matched")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ENDED = "ended", _("Ended")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Woman")
+    MALE = "male", _("Man")
+    NONBINARY = "nonbinary", _("Non-binary")
+    UNSAID = "", _("Prefer not to say")
+
+
+class GenderPreference(models.TextChoices):
+    ANY = "any", _("No preference")
+    SAME = "same", _("Someone of my own gender")
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def locals(self):
+        return self.filter(role=Role.LOCAL)
+
+    def internationals(self):
+        return self.filter(role=Role.INTERNATIONAL)
+
+    def matchable(self):
+        """Confirmed, not withdrawn: the pool a matching run may draw from."""
+        return self.exclude(status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
+
+    def for_user(self, user):
+        """Participants of the programmes ``user`` coordinates."""
+        from ..permissions import programmes_for_user
+
+        return self.filter(intake__programme__in=programmes_for_user(user))
+
+
+class Participant(models.Model):
+    """One student in one role for one intake."""
+
+    Role = Role
+    Status = Status
+    Gender = Gender
+    GenderPreference = GenderPreference
+
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="participants", verbose_name=_("intake")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.UNCONFIRMED,
+        db_index=True,
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    phone = models.CharField(
+        _("phone or messenger"), max_length=60, blank=True,
+        help_text=_("Shared with your buddy once you are matched."),
+    )
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
+    gender_preference = models.CharField(
+        _("buddy gender preference"), max_length=8, choices=GenderPreference.choices,
+        default=GenderPreference.ANY,
+    )
+    nationality = CountryField(_("nationality"))
+    languages = models.ManyToManyField(
+        Language, related_name="participants", verbose_name=_("languages you speak")
+    )
+    interests = models.ManyToManyField(
+        Interest, related_name="participants", blank=True, verbose_name=_("interests")
+    )
+    university = models.CharField(_("university"), max_length=150)
+    faculty = models.CharField(_("faculty or field of study"), max_length=150, blank=True)
+    # Internationals
+    home_university = models.CharField(_("home university"), max_length=150, blank=True)
+    arrival_date = models.DateField(_("arrival date"), null=True, blank=True)
+    # Locals
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("number of buddies you can take"), default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    exchange_country = CountryField(_("country of your past exchange"), blank=True)
+    motivation = models.TextField(_("motivation"), blank=True, max_length=2000)
+    preferred_language = models.CharField(
+        _("language for emails"), max_length=10, default="en",
+        help_text=_("One of the site's LANGUAGES; emails are sent in it."),
+    )
+    extra_answers = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
+    # Consent and lifecycle
+    consent_at = models.DateTimeField(_("privacy consent given at"))
+    consent_version = models.CharField(_("privacy notice version"), max_length=32)
+    charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        permissions = [
+            ("match_participants", _("Can run matching and contact participants")),
+            ("manage_programme_settings", _("Can manage buddy programme settings")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "intake", "role", name="wagtail_buddy_unique_email_per_intake_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1) & models.Q(capacity__lte=5),
+                name="wagtail_buddy_capacity_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["intake", "role", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_local(self) -> bool:
+        return self.role == Role.LOCAL
+
+    def rotate_access_key(self) -> None:
+        """Invalidate every private link sent so far."""
+        self.access_key = new_access_key()

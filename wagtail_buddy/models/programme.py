@@ -1,0 +1,168 @@
+import hashlib
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Page
+
+
+class ExtraQuestionBlock(blocks.StructBlock):
+    """A section's own sign-up question, stored with the participant's answers."""
+
+    key = blocks.RegexBlock(
+        regex=r"^[a-z][a-z0-9_]{0,39}$",
+        help_text=_("Short identifier, e.g. 'diet'. Lower-case letters, digits, underscores."),
+        error_messages={"invalid": _("Use lower-case letters, digits and underscores.")},
+    )
+    label = blocks.CharBlock(max_length=200)
+    help_text = blocks.CharBlock(required=False, max_length=300)
+    kind = blocks.ChoiceBlock(
+        choices=[("text", _("Short text")), ("long_text", _("Long text")),
+                 ("choice", _("One of a list")), ("yes_no", _("Yes / no"))],
+        default="text",
+    )
+    choices = blocks.ListBlock(blocks.CharBlock(max_length=100), required=False, default=[])
+    required = blocks.BooleanBlock(required=False, default=False)
+    roles = blocks.ChoiceBlock(
+        choices=[("both", _("Everyone")), ("local", _("Local buddies only")),
+                 ("international", _("International students only"))],
+        default="both",
+    )
+
+    class Meta:
+        icon = "help"
+
+
+class BuddyProgrammePage(RoutablePageMixin, Page):
+    """One section's buddy programme: intro, sign-up routes, texts and matching settings.
+
+    Translated copies of the page (``WAGTAIL_I18N_ENABLED``) share one set of intakes
+    and participants: everything hangs off the *canonical* copy, the first one created.
+    """
+
+    intro = StreamField(
+        [
+            ("heading", blocks.CharBlock(form_classname="title", icon="title")),
+            ("paragraph", blocks.RichTextBlock()),
+            ("image", ImageBlock()),
+        ],
+        blank=True,
+        verbose_name=_("introduction"),
+    )
+    section_name = models.CharField(
+        _("section name"), max_length=120, blank=True,
+        help_text=_("Shown in emails, e.g. 'ESN Lyon'. Defaults to the page title."),
+    )
+    contact_email = models.EmailField(
+        _("coordinator contact email"), blank=True,
+        help_text=_("Reply-to address of participant emails."),
+    )
+    privacy_notice = RichTextField(_("privacy notice"), blank=True)
+    charter = RichTextField(
+        _("charter / code of conduct"), blank=True,
+        help_text=_("Participants must accept it to sign up. Leave empty to skip."),
+    )
+    extra_questions = StreamField(
+        [("question", ExtraQuestionBlock())], blank=True, verbose_name=_("extra questions")
+    )
+    coordinator_groups = ParentalManyToManyField(
+        Group, blank=True, related_name="buddy_programmes",
+        verbose_name=_("coordinator groups"),
+        help_text=_("Members of these groups coordinate this programme in the admin."),
+    )
+    matching_weights = models.JSONField(_("matching weights"), default=dict, blank=True)
+    spread_load = models.BooleanField(
+        _("spread load across buddies"), default=False,
+        help_text=_("Prefer giving every buddy one student before anyone gets a second."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("section_name"), FieldPanel("contact_email")], heading=_("Section")
+        ),
+        FieldPanel("privacy_notice"),
+        FieldPanel("charter"),
+        FieldPanel("extra_questions"),
+    ]
+    settings_panels = Page.settings_panels + [FieldPanel("coordinator_groups")]
+
+    template = "wagtail_buddy/programme_page.html"
+
+    class Meta:
+        verbose_name = _("buddy programme page")
+        verbose_name_plural = _("buddy programme pages")
+
+    @property
+    def canonical(self) -> "BuddyProgrammePage":
+        """The copy that owns intakes and participants (the first-created translation)."""
+        if not getattr(self, "_canonical", None):
+            self._canonical = (
+                BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
+                .order_by("pk").first() or self
+            )
+        return self._canonical
+
+    @property
+    def display_name(self) -> str:
+        return self.section_name or self.title
+
+    @property
+    def current_intake(self) -> "Intake | None":
+        return (
+            Intake.objects.filter(programme=self.canonical, signup_open=True)
+            .order_by("-starts_on", "-pk").first()
+        )
+
+    def consent_version(self) -> str:
+        """A short fingerprint of the privacy notice and charter a participant agreed to."""
+        text = f"{self.privacy_notice}\x00{self.charter}".encode()
+        return hashlib.sha256(text).hexdigest()[:12]
+
+    def extra_question_specs(self, role: str) -> list[dict]:
+        """The plain dicts of the extra questions that apply to ``role``."""
+        return [
+            dict(block.value) | {"choices": list(block.value["choices"])}
+            for block in self.canonical.extra_questions
+            if block.value["roles"] in ("both", role)
+        ]
+
+
+class Intake(models.Model):
+    """The period students sign up for (a semester); runs and retention are per intake."""
+
+    programme = models.ForeignKey(
+        BuddyProgrammePage, on_delete=models.CASCADE, related_name="intakes",
+        verbose_name=_("programme"),
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. 'Spring 2027'"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(
+        _("ends on"), help_text=_("Retention of personal data counts from this date.")
+    )
+    signup_open = models.BooleanField(_("sign-up open"), default=True)
+    max_locals = models.PositiveIntegerField(_("maximum local buddies"), null=True, blank=True)
+    max_internationals = models.PositiveIntegerField(
+        _("maximum international students"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="wagtail_buddy_intake_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}"

@@ -1,0 +1,26 @@
+"""Who may see which programme: superusers see all, coordinators their groups' programmes."""
+
+from django.db.models import QuerySet
+
+
+def programmes_for_user(user) -> QuerySet:
+    from .models import BuddyProgrammePage
+
+    pages = BuddyProgrammePage.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return pages.none()
+    if user.is_superuser:
+        return pages
+    return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
+
+
+def can_view_participants(user) -> bool:
+    return bool(user and user.has_perm("wagtail_buddy.view_participant"))
+
+
+def can_match(user) -> bool:
+    return bool(user and user.has_perm("wagtail_buddy.match_participants"))
+
+
+def can_manage_settings(user) -> bool:
+    return bool(user and user.has_perm("wagtail_buddy.manage_programme_settings"))

@@ -1,0 +1,1 @@
+"""Domain services: the bridge between models, the engine, emails and tasks."""

@@ -1,0 +1,61 @@
+"""django-q2 entry points. Thin: each calls a service, so it can be tested without a worker.
+
+Schedules (created by ``manage.py buddy_schedules``) call the ``*_due`` functions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def send_email(email_id: int) -> bool:
+    """Send one outbox email; on failure schedule a retry with exponential backoff."""
+    from .services import emails
+
+    try:
+        return emails.send_queued_email(email_id)
+    except Exception:
+        from .services.retry import schedule_email_retry
+
+        logger.exception("Sending buddy email %s failed", email_id)
+        schedule_email_retry(email_id)
+        return False
+
+
+def run_matching(run_id: int) -> None:
+    """Execute one matching run (see ``services.matching.execute_run``)."""
+    from .services.matching import execute_run
+
+    execute_run(run_id)
+
+
+def send_due_checkins() -> int:
+    from .services.checkins import send_due_checkins as send
+
+    return send()
+
+
+def remind_unconfirmed() -> int:
+    from .services.maintenance import remind_unconfirmed as remind
+
+    return remind()
+
+
+def purge_unconfirmed() -> int:
+    from .services.maintenance import purge_unconfirmed as purge
+
+    return purge()
+
+
+def apply_retention() -> int:
+    from .services.maintenance import apply_retention as apply
+
+    return apply()
+
+
+def fail_stuck_runs() -> int:
+    from .services.matching import fail_stuck_runs as fail
+
+    return fail()
