@@ -22,10 +22,9 @@ demo: $(STAMP)
 	$(MANAGE) createcachetable
 	$(MANAGE) setup_demo
 	@echo "Serving on http://127.0.0.1:8000 with a django-q2 worker. Ctrl-C stops both."
-	cd example_site && trap 'kill 0' INT TERM EXIT; \
-		../$(BIN)/python manage.py qcluster & \
-		../$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
-		wait
+	cd example_site && ../$(BIN)/python manage.py qcluster & QPID=$$!; \
+		trap 'trap - INT TERM EXIT; kill $$QPID 2>/dev/null; wait $$QPID' INT TERM EXIT; \
+		cd example_site && ../$(BIN)/python manage.py runserver --noreload 127.0.0.1:8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not postgres and not redis" $(PYTEST_ARGS)

@@ -8,7 +8,8 @@ from django.conf import settings
 
 DEFAULTS: dict[str, object] = {
     # Template the public pages extend; point it at the site's own base.html. It must
-    # define the blocks title, extra_head and content.
+    # define the blocks title, extra_css, content and extra_js
+    # (as the base.html of `wagtail start` does).
     "BASE_TEMPLATE": "wagtail_buddy/standalone_base.html",
     # Days an unconfirmed sign-up is kept before it is purged.
     "UNCONFIRMED_PURGE_DAYS": 7,
