@@ -46,7 +46,7 @@ e2e: $(STAMP) browser
 # The same suite on PostgreSQL (DATABASE_URL points at a server; pytest-django creates test_*).
 test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/buddy} \
-		$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -m "not e2e and not redis" $(PYTEST_ARGS)
 
 test-redis: $(STAMP)
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \

@@ -98,3 +98,43 @@ def make_coordinator(django_user_model, username: str, programme: BuddyProgramme
 @pytest.fixture
 def coordinator(django_user_model, programme):
     return make_coordinator(django_user_model, "coordinator", programme)
+
+
+@pytest.fixture
+def buddy_cache(settings):
+    """A fresh local-memory cache for rate limiting (the suite shares one process)."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "buddy-tests"}}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.fixture
+def signup_payload():
+    """A valid sign-up POST for ``role``; keyword arguments override or (None) drop fields."""
+
+    def build(role: str = "international", **overrides) -> dict:
+        data = {
+            "first_name": "Ana", "last_name": "García", "email": f"ana.{role}@example.org",
+            "phone": "+33 6 12 34 56 78", "birth_year": "2002", "gender": "female",
+            "gender_preference": "any", "nationality": "ES" if role == "international" else "FR",
+            "languages": ["es", "en"], "university": "Université Lyon 2", "faculty": "Law",
+            "motivation": "Meet people", "preferred_language": "en", "consent": "on",
+            "charter": "on", "website": "",
+        }
+        if role == "international":
+            data.update(home_university="Universidad de Sevilla", arrival_date="2027-02-01")
+        else:
+            data.update(available_from="2027-01-15", available_until="2027-07-01", capacity="2",
+                        exchange_country="DE")
+        for key, value in overrides.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return data
+
+    return build

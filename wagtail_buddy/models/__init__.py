@@ -5,12 +5,14 @@ from .followup import CheckIn
 from .matching import Match, MatchingRun
 from .participant import Participant
 from .programme import BuddyProgrammePage, Intake
+from .stats import IntakeStats
 from .vocabulary import Interest, Language
 
 __all__ = [
     "BuddyProgrammePage",
     "CheckIn",
     "Intake",
+    "IntakeStats",
     "Interest",
     "Language",
     "Match",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
@@ -124,6 +124,82 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         """A short fingerprint of the privacy notice and charter a participant agreed to."""
         text = f"{self.privacy_notice}\x00{self.charter}".encode()
         return hashlib.sha256(text).hexdigest()[:12]
+
+    # --- public pages (views in wagtail_buddy.views.public) ---------------------------
+
+    def get_context(self, request, *args, **kwargs) -> dict:
+        """Adds the base template setting, the open intake and the two sign-up entries."""
+        from ..conf import buddy_settings
+        from ..services.signup import signup_state
+
+        context = super().get_context(request, *args, **kwargs)
+        context["buddy_base_template"] = buddy_settings.BASE_TEMPLATE
+        if not getattr(self, "_signup_entries", None):
+            entries = {}
+            for role in ("local", "international"):
+                state, intake = signup_state(self.canonical, role)
+                entries[role] = {"state": state, "intake": intake,
+                                 "url": self.url + self.reverse_subpage(
+                                     "signup", kwargs={"role": role})}
+            self._signup_entries = entries
+        context["signup_entries"] = self._signup_entries
+        context["intake"] = self._signup_entries["local"]["intake"]
+        context["request_link_url"] = self.url + self.reverse_subpage("request_link")
+        return context
+
+    @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
+    def signup_route(self, request, role: str):
+        from ..views import public
+
+        return public.signup_view(request, self, role)
+
+    @path("sent/", name="sent")
+    def sent_route(self, request):
+        from ..views import public
+
+        return public.sent_view(request, self)
+
+    @path("link/", name="request_link")
+    def request_link_route(self, request):
+        from ..views import public
+
+        return public.request_link_view(request, self)
+
+    @path("confirm/<str:token>/", name="confirm")
+    def confirm_route(self, request, token: str):
+        from ..views import public
+
+        return public.confirm_view(request, self, token)
+
+    @path("me/<str:token>/", name="participant")
+    def participant_route(self, request, token: str):
+        from ..views import public
+
+        return public.participant_view(request, self, token)
+
+    @path("me/<str:token>/download/", name="download")
+    def download_route(self, request, token: str):
+        from ..views import public
+
+        return public.download_view(request, self, token)
+
+    @path("me/<str:token>/withdraw/", name="withdraw")
+    def withdraw_route(self, request, token: str):
+        from ..views import public
+
+        return public.withdraw_view(request, self, token)
+
+    @path("me/<str:token>/delete/", name="delete")
+    def delete_route(self, request, token: str):
+        from ..views import public
+
+        return public.delete_view(request, self, token)
+
+    @path("checkin/<str:token>/", name="checkin")
+    def checkin_route(self, request, token: str):
+        from ..views import public
+
+        return public.checkin_view(request, self, token)
 
     def extra_question_specs(self, role: str) -> list[dict]:
         """The plain dicts of the extra questions that apply to ``role``."""

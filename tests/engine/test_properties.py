@@ -1,0 +1,114 @@
+"""Property tests: the engine equals independent exact optima and keeps every rule."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wagtail_buddy.matching import SCALE, score_matrix, solve, suggest
+
+from .strategies import instances, reference_brute, reference_lsa, slot_penalty_units
+
+SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def _check_invariants(res, mentees, mentors, weights, locked, forbidden):
+    scores, feas = score_matrix(mentees, mentors, weights, forbidden, locked)
+    mi = {m.id: i for i, m in enumerate(mentees)}
+    ti = {t.id: j for j, t in enumerate(mentors)}
+    # every mentee exactly once, in pairs or unmatched
+    seen = [p.mentee for p in res.pairs] + [u.mentee for u in res.unmatched]
+    assert sorted(seen) == sorted(mi)
+    load = dict.fromkeys(ti, 0)
+    locked_set, forbidden_set = set(locked), set(forbidden)
+    for p in res.pairs:
+        i, j = mi[p.mentee], ti[p.mentor]
+        load[p.mentor] += 1
+        assert (p.mentee, p.mentor) not in forbidden_set
+        assert p.locked == ((p.mentee, p.mentor) in locked_set)
+        assert feas[i, j], "pair breaks a hard rule"
+        assert p.score == scores[i, j]
+        assert abs(sum(p.breakdown.values()) - p.score) < 1e-9
+        assert set(p.breakdown) >= {"languages", "interests", "university", "age"}
+    for t in mentors:
+        assert load[t.id] <= t.capacity
+    pairs = {(p.mentee, p.mentor) for p in res.pairs}
+    assert locked_set <= pairs
+    for u in res.unmatched:
+        i = mi[u.mentee]
+        has_feasible = bool(feas[i].any())
+        assert u.reason == ("mentors_full" if has_feasible else "no_feasible_mentor")
+        if has_feasible:
+            # Optimality consequence: every feasible mentor of an unmatched mentee is full.
+            for j in np.nonzero(feas[i])[0]:
+                assert load[mentors[j].id] == mentors[j].capacity
+    assert abs(res.total_score - sum(p.score for p in res.pairs)) < 1e-6
+    return scores, feas
+
+
+def _objective(res, mentors, locked, spread):
+    units = sum(int(round(p.score * SCALE)) for p in res.pairs)
+    pen = int(round(res.stats["spread_penalty"] * SCALE))
+    if spread:
+        # Independently recompute the penalty from the loads: 0 + 1 + ... + (load - 1) steps.
+        step = slot_penalty_units(spread)
+        load = {}
+        for p in res.pairs:
+            load[p.mentor] = load.get(p.mentor, 0) + 1
+        assert pen == sum(x * (x - 1) // 2 for x in load.values()) * step
+    return len(res.pairs), units - pen
+
+
+@SETTINGS
+@given(inst=instances(), k=st.sampled_from([1, 2, 12]))
+def test_solve_is_exact_lexicographic_optimum(inst, k):
+    mentees, mentors, weights, locked, forbidden, spread = inst
+    res = solve(mentees, mentors, weights, locked, forbidden, spread_load=spread, candidates=k,
+                workers=1)
+    scores, feas = _check_invariants(res, mentees, mentors, weights, locked, forbidden)
+    got = _objective(res, mentors, locked, spread)
+    assert got == reference_lsa(scores, feas, mentees, mentors, locked, spread)
+    assert res.stats["optimal"] is True
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances(max_mentees=5, max_mentors=3))
+def test_solve_matches_brute_force(inst):
+    mentees, mentors, weights, locked, forbidden, spread = inst
+    res = solve(mentees, mentors, weights, locked, forbidden, spread_load=spread, candidates=1,
+                workers=1)
+    scores, feas = score_matrix(mentees, mentors, weights, forbidden, locked)
+    best = reference_brute(scores, feas, mentees, mentors, locked, spread)
+    if best is not None:
+        assert _objective(res, mentors, locked, spread) == best
+
+
+@SETTINGS
+@given(inst=instances(), k=st.integers(1, 6), data=st.data())
+def test_suggest_top_k(inst, k, data):
+    mentees, mentors, weights, locked, forbidden, _ = inst
+    mentee = data.draw(st.sampled_from(mentees))
+    spare = {t.id: data.draw(st.integers(0, t.capacity)) for t in mentors}
+    got = suggest(mentee, mentors, spare, weights, forbidden, k=k, mentees_pool=mentees)
+    scores, feas = score_matrix(mentees, mentors, weights, forbidden)
+    i = [m.id for m in mentees].index(mentee.id)
+    eligible = [j for j, t in enumerate(mentors) if feas[i, j] and spare[t.id] > 0]
+    expected = sorted(eligible, key=lambda j: (-scores[i, j], j))[:k]
+    assert [p.mentor for p in got] == [mentors[j].id for j in expected]
+    for p in got:
+        assert abs(sum(p.breakdown.values()) - p.score) < 1e-9
+        assert p.score == scores[i, [t.id for t in mentors].index(p.mentor)]
+    assert all(a.score >= b.score for a, b in zip(got, got[1:], strict=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(inst=instances())
+def test_deterministic(inst):
+    mentees, mentors, weights, locked, forbidden, spread = inst
+    a = solve(mentees, mentors, weights, locked, forbidden, spread_load=spread)
+    b = solve(mentees, mentors, weights, locked, forbidden, spread_load=spread, workers=1)
+    assert [(p.mentee, p.mentor) for p in a.pairs] == [(p.mentee, p.mentor) for p in b.pairs]
+    assert a.unmatched == b.unmatched

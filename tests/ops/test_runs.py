@@ -1,0 +1,172 @@
+"""Matching runs are crash-safe, single per intake, and never stuck forever."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+from django_q.conf import Conf
+
+from tests.ops.test_outbox import run_concurrently
+from wagtail_buddy import tasks
+from wagtail_buddy.models import Match, MatchingRun
+
+
+@pytest.fixture
+def pool(participant_factory):
+    mentees = [participant_factory("international", languages=("en", "es")) for _ in range(8)]
+    mentors = [participant_factory("local", languages=("en",), capacity=2) for _ in range(4)]
+    return mentees, mentors
+
+
+def active_runs(intake):
+    return MatchingRun.objects.filter(intake=intake, status__in=MatchingRun.ACTIVE)
+
+
+def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch,
+                                          django_capture_on_commit_callbacks):
+    """The proposals are written in one transaction: a failure while writing them (here,
+    after the first rows went in) rolls them all back and the run shows the error."""
+    from wagtail_buddy.services import matching
+
+    manager_class = type(Match.objects)
+    real_bulk_create = manager_class.bulk_create
+
+    def crash_midway(self, objs, *args, **kwargs):
+        objs = list(objs)
+        real_bulk_create(self, objs[:2], *args, **kwargs)
+        raise RuntimeError("worker lost its mind mid-write")
+
+    monkeypatch.setattr(manager_class, "bulk_create", crash_midway)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = matching.start_run(intake.programme, intake, coordinator, {})
+    run.refresh_from_db()
+    if run.is_active:  # started but not executed inline: run it as the worker would
+        try:
+            tasks.run_matching(run.pk)
+        except RuntimeError:
+            pass
+        run.refresh_from_db()
+    assert run.status == MatchingRun.Status.FAILED
+    assert "mid-write" in run.error
+    assert run.finished_at is not None
+    assert not Match.objects.filter(intake=intake).exists()
+    # ... and the coordinator can start again.
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = matching.start_run(intake.programme, intake, coordinator, {})
+    again.refresh_from_db()
+    assert again.status == MatchingRun.Status.SUCCEEDED
+    assert Match.objects.filter(run=again).count() == 8
+
+
+def test_second_start_is_refused_while_one_is_active(pool, intake, coordinator, monkeypatch):
+    from wagtail_buddy.services import matching
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # enqueue (ORM broker), don't execute
+    first = matching.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(Exception) as refused:
+        matching.start_run(intake.programme, intake, coordinator, {})
+    assert not isinstance(refused.value, DatabaseError), "a raw database error leaked"
+    assert list(active_runs(intake)) == [first]
+
+
+def test_stuck_run_is_failed(intake, coordinator, settings):
+    settings.WAGTAIL_BUDDY_RUN_TIMEOUT = 600
+    long_ago = timezone.now() - timedelta(seconds=601)
+    stuck = MatchingRun.objects.create(
+        programme=intake.programme, intake=intake, requested_by=coordinator,
+        status=MatchingRun.Status.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
+    assert tasks.fail_stuck_runs() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == MatchingRun.Status.FAILED and stuck.error
+    assert stuck.finished_at is not None
+    alive = MatchingRun.objects.create(
+        programme=intake.programme, intake=intake, requested_by=coordinator,
+        status=MatchingRun.Status.RUNNING, started_at=long_ago, heartbeat_at=timezone.now())
+    assert tasks.fail_stuck_runs() == 0
+    alive.refresh_from_db()
+    assert alive.status == MatchingRun.Status.RUNNING
+
+
+@pytest.mark.postgres
+def test_concurrent_starters_make_one_run(postgres_db, intake, coordinator, monkeypatch):
+    """The database guard, not a check-then-insert race: four coordinators press *Run*
+    at the same moment on PostgreSQL; one run is created, three get the friendly error."""
+    from wagtail_buddy.services import matching
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    for _round in range(3):
+        results = run_concurrently(
+            lambda: matching.start_run(intake.programme, intake, coordinator, {}), [()] * 4)
+        runs = [r for r in results if isinstance(r, MatchingRun)]
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(runs) == 1, results
+        assert len(refused) == 3 and not any(isinstance(r, DatabaseError) for r in refused), \
+            refused
+        assert list(active_runs(intake)) == runs
+        MatchingRun.objects.filter(pk=runs[0].pk).update(status=MatchingRun.Status.FAILED)
+    assert MatchingRun.objects.filter(intake=intake).count() == 3
+
+
+KILLED_WORKER = """
+import sys, time
+import django
+django.setup()
+from wagtail_buddy.models import Match
+manager_class = type(Match.objects)
+
+def hang(self, objs, *args, **kwargs):
+    print("WRITING", len(list(objs)), flush=True)
+    time.sleep(600)
+
+manager_class.bulk_create = hang
+from wagtail_buddy import tasks
+tasks.run_matching(int(sys.argv[1]))
+"""
+
+
+@pytest.mark.postgres
+def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, intake,
+                                                          coordinator, monkeypatch, settings):
+    """SIGKILL the process executing a run while it writes its proposals: nothing is
+    written, and ``fail_stuck_runs`` (every 10 minutes) marks the run failed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from wagtail_buddy.services import matching
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setattr(Conf, "SYNC", False)
+    run = matching.start_run(intake.programme, intake, coordinator, {})
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
+           "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_site")]),
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(run.pk)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = worker.stdout.readline()  # blocks until the proposals are being written
+        assert line.startswith("WRITING"), worker.stderr.read()[-3000:]
+        assert int(line.split()[1]) > 0
+        run.refresh_from_db()
+        assert run.status == MatchingRun.Status.RUNNING
+    finally:
+        worker.send_signal(signal.SIGKILL)  # the worker this test started
+        worker.wait(timeout=30)
+    assert not Match.objects.filter(intake=intake).exists()
+    settings.WAGTAIL_BUDDY_RUN_TIMEOUT = 1
+    MatchingRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=5),
+        started_at=timezone.now() - timedelta(seconds=5))
+    assert tasks.fail_stuck_runs() == 1
+    run.refresh_from_db()
+    assert run.status == MatchingRun.Status.FAILED and run.error
+    assert not active_runs(intake).exists()

@@ -1,0 +1,265 @@
+"""The participant lists, served by wagtail-modeladmin.
+
+ALL wagtail-modeladmin usage lives in this module: the package is in maintenance mode
+upstream, and keeping it here lets the lists move to Wagtail's own ``ModelViewSet`` later
+without touching anything else. Coordinators see only the participants of the programmes
+they are allowed on (``permissions.programmes_for_user``); nobody creates, edits or
+deletes participants here (students do that through their private link).
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin import SimpleListFilter
+from django.db.models import Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import IndexView, InspectView
+
+from ..models import Intake, Language, Match, Participant
+from ..permissions import can_view_participants, programmes_for_user
+from ..services import exports
+
+
+def _user_participants(request):
+    return Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+
+
+class IntakeFilter(SimpleListFilter):
+    title = _("intake")
+    parameter_name = "intake"
+
+    def lookups(self, request, model_admin):
+        intakes = Intake.objects.filter(
+            programme__in=programmes_for_user(request.user)).select_related("programme")
+        return [(str(i.pk), f"{i.programme.display_name} · {i.name}") for i in intakes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(intake_id=self.value()) if self.value() else queryset
+
+
+class UniversityFilter(SimpleListFilter):
+    title = _("university")
+    parameter_name = "university"
+
+    def lookups(self, request, model_admin):
+        names = (_user_participants(request).order_by("university").values_list(
+            "university", flat=True).distinct()[:60])
+        return [(name, name) for name in names if name]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(university=self.value()) if self.value() else queryset
+
+
+class NationalityFilter(SimpleListFilter):
+    title = _("nationality")
+    parameter_name = "nationality"
+
+    def lookups(self, request, model_admin):
+        codes = (_user_participants(request).order_by("nationality").values_list(
+            "nationality", flat=True).distinct())
+        return sorted(((c, countries.name(c) or c) for c in codes if c), key=lambda x: x[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(nationality=self.value()) if self.value() else queryset
+
+
+class LanguageFilter(SimpleListFilter):
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        codes = (Participant.languages.through.objects.filter(
+            participant__in=_user_participants(request)).order_by("language_id")
+            .values_list("language_id", flat=True).distinct())
+        return sorted(((c, str(Language(code=c))) for c in codes), key=lambda x: x[1])
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(pk__in=Participant.languages.through.objects.filter(
+            language_id=self.value()).values("participant_id"))
+
+
+class ArrivalMonthFilter(SimpleListFilter):
+    title = _("arrival month")
+    parameter_name = "arrival"
+
+    def lookups(self, request, model_admin):
+        months = (_user_participants(request).filter(arrival_date__isnull=False)
+                  .annotate(month=TruncMonth("arrival_date")).order_by("month")
+                  .values_list("month", flat=True).distinct())
+        return [(m.strftime("%Y-%m"), formats.date_format(m, "YEAR_MONTH_FORMAT"))
+                for m in months if m]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        try:
+            year, month = (int(x) for x in value.split("-"))
+        except ValueError:
+            return queryset
+        return queryset.filter(arrival_date__year=year, arrival_date__month=month)
+
+
+class ExtraAnswersFilter(SimpleListFilter):
+    title = _("answers to extra questions")
+    parameter_name = "extra"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Has answers")), ("no", _("No answers"))]
+
+    def queryset(self, request, queryset):
+        empty = Q(extra_answers={}) | Q(extra_answers__isnull=True)
+        if self.value() == "yes":
+            return queryset.exclude(empty)
+        if self.value() == "no":
+            return queryset.filter(empty)
+        return queryset
+
+
+class ParticipantPermissionHelper(PermissionHelper):
+    """Read-only lists: view permission, scoped per programme by the queryset and here."""
+
+    def user_can_list(self, user):
+        return can_view_participants(user)
+
+    def user_can_inspect_obj(self, user, obj):
+        return can_view_participants(user) and programmes_for_user(user).filter(
+            pk=obj.intake.programme_id).exists()
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class ParticipantIndexView(IndexView):
+    """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        fmt = "xlsx" if spreadsheet_format == "xlsx" else "csv"
+        content, content_type = exports.export(queryset.order_by("pk"), fmt)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="participants.{fmt}"'
+        return response
+
+    def get_context_data(self, **kwargs):
+        from .forms import ParticipantBulkForm
+
+        context = super().get_context_data(**kwargs)
+        context["bulk_form"] = ParticipantBulkForm(user=self.request.user)
+        context["bulk_url"] = reverse("wagtail_buddy_admin:participants_bulk")
+        context["next_url"] = self.request.get_full_path()
+        return context
+
+
+class ParticipantInspectView(InspectView):
+    """Full profile, matches and audit history of one participant."""
+
+    def get_context_data(self, **kwargs):
+        from wagtail.models import ModelLogEntry
+
+        context = super().get_context_data(**kwargs)
+        p = self.instance
+        context["participant"] = p
+        context["languages"] = list(p.languages.all())
+        context["interests"] = list(p.interests.all())
+        context["matches"] = list(
+            Match.objects.filter(Q(mentee=p) | Q(mentor=p)).select_related("mentee", "mentor")
+            .order_by("-created_at"))
+        context["history"] = list(
+            ModelLogEntry.objects.filter(
+                content_type__app_label="wagtail_buddy", content_type__model="participant",
+                object_id=str(p.pk)).select_related("user").order_by("-timestamp")[:100])
+        context["extra_answers"] = sorted((p.extra_answers or {}).items())
+        context["workspace_url"] = reverse("wagtail_buddy_admin:pair", args=[p.pk]) \
+            if p.role == Participant.Role.INTERNATIONAL else ""
+        return context
+
+
+class ParticipantAdmin(ModelAdmin):
+    model = Participant
+    menu_label = _("Participants")
+    menu_icon = "group"
+    add_to_admin_menu = False
+    inspect_view_enabled = True
+    history_view_enabled = False  # the inspect view shows the history, scoped per programme
+    permission_helper_class = ParticipantPermissionHelper
+    index_view_class = ParticipantIndexView
+    inspect_view_class = ParticipantInspectView
+    index_template_name = "wagtail_buddy/admin/participants/index.html"
+    inspect_template_name = "wagtail_buddy/admin/participants/inspect.html"
+    list_display = ("select_box", "full_name", "role", "status", "nationality_name",
+                    "language_codes", "university", "arrival_date", "intake", "created_at")
+    list_filter = ("role", "status", IntakeFilter, UniversityFilter, NationalityFilter,
+                   LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter)
+    search_fields = ("first_name", "last_name", "email")
+    list_select_related = ("intake",)
+    list_per_page = 50
+    list_export = ("id",)  # shows the export buttons; the columns come from services.exports
+    export_filename = "participants"
+
+    def get_queryset(self, request):
+        return (
+            Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+            .prefetch_related(Prefetch("languages", queryset=Language.objects.only("code")))
+        )
+
+    def get_extra_class_names_for_field_col(self, obj, field_name):
+        return ["buddy-select-col"] if field_name == "select_box" else []
+
+    @staticmethod
+    def select_box(obj):
+        return format_html(
+            '<input type="checkbox" name="ids" value="{}" form="buddy-bulk" '
+            'aria-label="{}" class="buddy-select">', obj.pk, _("Select"))
+
+    select_box.short_description = ""
+
+    @staticmethod
+    def full_name(obj):
+        return f"{obj.first_name} {obj.last_name}"
+
+    full_name.short_description = _("name")
+    full_name.admin_order_field = "last_name"
+
+    @staticmethod
+    def nationality_name(obj):
+        return obj.nationality.name
+
+    nationality_name.short_description = _("nationality")
+
+    @staticmethod
+    def language_codes(obj):
+        return ", ".join(sorted(lang.code for lang in obj.languages.all()))
+
+    language_codes.short_description = _("languages")
+
+
+INDEX_URL_NAME = "wagtail_buddy_participant_modeladmin_index"
+INSPECT_URL_NAME = "wagtail_buddy_participant_modeladmin_inspect"
+
+
+def index_url() -> str:
+    return reverse(INDEX_URL_NAME)
+
+
+def inspect_url(pk: int) -> str:
+    return reverse(INSPECT_URL_NAME, args=[pk])
+
+
+def register() -> ParticipantAdmin:
+    """Register the lists with Wagtail (URLs and the model's permissions in the group editor)."""
+    participant_admin = ParticipantAdmin()
+    participant_admin.register_with_wagtail()
+    return participant_admin

@@ -1,0 +1,368 @@
+"""Public sign-up and profile forms.
+
+One ``ParticipantForm`` serves both roles and both moments (sign-up, later edits through the
+private link): fields that do not apply are removed in ``__init__``. Every error is a
+translated message attached to its field; the form never checks whether an email is already
+registered (the service handles duplicates without telling the visitor).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import BuddyProgrammePage, CheckIn, Interest, Participant
+from .vocabulary import language_choices
+
+ROLE_FIELDS = {
+    Participant.Role.INTERNATIONAL: ("home_university", "arrival_date"),
+    Participant.Role.LOCAL: ("available_from", "available_until", "capacity", "exchange_country"),
+}
+MIN_AGE, MAX_AGE = 15, 99
+EXTRA_PREFIX = "extra_"
+
+
+def reject_control_characters(value: str) -> None:
+    """Control characters (other than line breaks and tabs) are never meaningful input."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value or ""):
+        raise ValidationError(
+            _("Remove the invisible control characters from this field."), code="control"
+        )
+
+
+def site_languages() -> list[tuple[str, str]]:
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+def default_language() -> str:
+    """The active language if the site offers it, else the site default."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    active = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return active if active in codes else settings.LANGUAGE_CODE
+
+
+class DateInput(forms.DateInput):
+    """The browser's native date picker; the value travels as ISO 8601."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class SearchableCheckboxes(forms.CheckboxSelectMultiple):
+    """Plain checkboxes in a scrollable box; ``public.js`` adds a filter and chips if it runs."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"class": "buddy-checklist", **(attrs or {})}, choices)
+
+
+class ParticipantForm(forms.ModelForm):
+    """A participant's profile: sign-up (``signup=True``) or edit through the private link."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Languages you speak"), widget=SearchableCheckboxes,
+        help_text=_("Tick every language you can hold a conversation in."),
+        error_messages={"required": _("Choose at least one language you speak."),
+                        "invalid_choice": _("Choose languages from the list.")},
+    )
+    interests = forms.ModelMultipleChoiceField(
+        label=_("Interests"), queryset=Interest.objects.none(), required=False,
+        widget=SearchableCheckboxes,
+        help_text=_("We use them to find you a buddy you will get along with."),
+        error_messages={"invalid_choice": _("Choose interests from the list."),
+                        "invalid_pk_value": _("Choose interests from the list.")},
+    )
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-year"}),
+        help_text=_("Only the year: we use it to pair students of similar age."),
+    )
+    capacity = forms.TypedChoiceField(
+        label=_("How many international students can you take care of?"),
+        choices=[(n, str(n)) for n in range(1, 6)], coerce=int, initial=1,
+        error_messages={"invalid_choice": _("Choose a number between 1 and 5.")},
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language for our emails"), choices=site_languages,
+        error_messages={"invalid_choice": _("Choose one of the languages offered.")},
+    )
+    gender_preference = forms.ChoiceField(
+        label=_("Would you prefer a buddy of your own gender?"),
+        choices=[(Participant.GenderPreference.ANY, _("No preference")),
+                 (Participant.GenderPreference.SAME, _("Yes, if possible"))],
+        widget=forms.RadioSelect, initial=Participant.GenderPreference.ANY,
+        error_messages={"required": _("Choose one of the options."),
+                        "invalid_choice": _("Choose one of the options.")},
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that the section stores my data "
+                "to find me a buddy."),
+        error_messages={"required": _("We need your consent to process your sign-up.")},
+    )
+    charter = forms.BooleanField(
+        label=_("I accept the programme's charter."),
+        error_messages={"required": _("Please accept the charter to take part.")},
+    )
+    # Honeypot: hidden from people (CSS + aria-hidden), filled in by naive bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = Participant
+        fields = [
+            "first_name", "last_name", "email", "phone", "birth_year", "gender",
+            "gender_preference", "nationality", "languages", "interests", "university",
+            "faculty", "home_university", "arrival_date", "available_from", "available_until",
+            "capacity", "exchange_country", "motivation", "preferred_language",
+        ]
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "arrival_date": DateInput,
+            "available_from": DateInput,
+            "available_until": DateInput,
+            "motivation": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "phone": _("Phone or messenger (optional)"),
+            "faculty": _("Faculty or field of study (optional)"),
+            "gender": _("Gender (optional)"),
+            "exchange_country": _("Where did you go on exchange? (optional)"),
+            "motivation": _("Why do you want to take part? (optional)"),
+            "arrival_date": _("When do you arrive?"),
+            "available_from": _("Available from (optional)"),
+            "available_until": _("Available until (optional)"),
+            "home_university": _("Home university"),
+            "university": _("University in our city"),
+        }
+        help_texts = {
+            "phone": _("Shared only with your buddy, once you are matched."),
+            "arrival_date": _("An approximate date is fine."),
+            "email": _("We send a confirmation link to this address."),
+        }
+
+    def __init__(self, *args, programme: BuddyProgrammePage, role: str, signup: bool = True,
+                 **kwargs) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "languages": [lang.code for lang in instance.languages.all()],
+                **{f"{EXTRA_PREFIX}{k}": v for k, v in (instance.extra_answers or {}).items()},
+            }
+        super().__init__(*args, **kwargs)
+        self.programme, self.role, self.signup = programme, role, signup
+        other = Participant.Role.LOCAL if role == Participant.Role.INTERNATIONAL \
+            else Participant.Role.INTERNATIONAL
+        for name in ROLE_FIELDS.get(other, ()):
+            self.fields.pop(name, None)
+        if not signup:
+            for name in ("email", "consent", "charter", "website"):
+                self.fields.pop(name, None)
+        elif not programme.charter:
+            self.fields.pop("charter", None)
+
+        self.fields["languages"].choices = language_choices()
+        current = [i.pk for i in instance.interests.all()] if instance and instance.pk else []
+        self.fields["interests"].queryset = Interest.objects.filter(
+            Q(active=True) | Q(pk__in=current)).order_by("name")
+        if "preferred_language" not in self.initial and not (instance and instance.pk):
+            self.fields["preferred_language"].initial = default_language()
+        year = timezone.localdate().year
+        self.fields["birth_year"].widget.attrs.update(
+            {"min": year - MAX_AGE, "max": year - MIN_AGE})
+        self.fields["nationality"].choices = [("", _("Choose a country"))] + list(countries)
+        if "exchange_country" in self.fields:
+            self.fields["exchange_country"].choices = (
+                [("", _("I have not been on exchange"))] + list(countries))
+        if role == Participant.Role.INTERNATIONAL:
+            self.fields["arrival_date"].required = True
+            self.fields["home_university"].required = True
+            self.fields["university"].label = _("University you are coming to")
+        else:
+            self.fields["university"].label = _("Your university")
+        self._add_extra_questions()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField) and name != "website":
+                # One clear message for NUL and friends, not Django's generic one as well.
+                field.validators = [v for v in field.validators
+                                    if not isinstance(v, ProhibitNullCharactersValidator)]
+                field.validators.append(reject_control_characters)
+        self._set_aria()
+
+    # --- extra questions ------------------------------------------------------------
+
+    def _add_extra_questions(self) -> None:
+        """One field per question the section added for this role."""
+        self.extra_keys: list[str] = []
+        for spec in self.programme.extra_question_specs(self.role):
+            kind, name = spec.get("kind") or "text", f"{EXTRA_PREFIX}{spec['key']}"
+            common = {"label": spec["label"], "help_text": spec.get("help_text") or "",
+                      "required": bool(spec.get("required"))}
+            if kind == "long_text":
+                field = forms.CharField(max_length=2000, widget=forms.Textarea(
+                    attrs={"rows": 3}), **common)
+            elif kind == "choice" and spec.get("choices"):
+                field = forms.ChoiceField(
+                    choices=[("", "—")] + [(c, c) for c in spec["choices"]], **common)
+            elif kind == "yes_no":
+                field = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))],
+                                          widget=forms.RadioSelect, **common)
+            else:
+                field = forms.CharField(max_length=500, **common)
+            self.fields[name] = field
+            self.extra_keys.append(spec["key"])
+
+    @property
+    def extra_fields(self) -> list:
+        return [self[f"{EXTRA_PREFIX}{key}"] for key in self.extra_keys]
+
+    # --- accessibility --------------------------------------------------------------
+
+    def _set_aria(self) -> None:
+        """Point each input at its help text and error message (aria-describedby)."""
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_help")
+            if self.is_bound and self._errors is not None and name in self._errors:
+                ids.append(f"{bound.auto_id}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids and not bound.use_fieldset:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._set_aria()
+
+    # --- validation -----------------------------------------------------------------
+
+    def clean_birth_year(self) -> int:
+        value = self.cleaned_data["birth_year"]
+        year = timezone.localdate().year
+        low, high = year - MAX_AGE, year - MIN_AGE
+        if not low <= value <= high:
+            raise ValidationError(
+                _("Enter a year between %(low)s and %(high)s."),
+                code="range", params={"low": low, "high": high},
+            )
+        return value
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_website(self) -> str:
+        return self.cleaned_data.get("website") or ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (data.get("gender_preference") == Participant.GenderPreference.SAME
+                and not data.get("gender")):
+            self.add_error("gender", _("Tell us your gender so we can find you a buddy of "
+                                       "the same gender, or choose 'No preference'."))
+        start, end = data.get("available_from"), data.get("available_until")
+        if start and end and end < start:
+            self.add_error("available_until",
+                           _("This date must be on or after the 'available from' date."))
+        for name in ("arrival_date", "available_from", "available_until"):
+            value = data.get(name)
+            if value and not date(2000, 1, 1) <= value <= date(2100, 1, 1):
+                self.add_error(name, _("Enter a realistic date."))
+        return data
+
+    def validate_unique(self) -> None:
+        """Never tell a visitor that an email is registered: duplicates are the service's."""
+
+    def validate_constraints(self) -> None:
+        """See ``validate_unique``."""
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def extra_answers(self) -> dict:
+        return {key: self.cleaned_data.get(f"{EXTRA_PREFIX}{key}", "")
+                for key in self.extra_keys}
+
+    # --- template helpers -----------------------------------------------------------
+
+    def section(self, *names: str) -> list:
+        return [self[name] for name in names if name in self.fields]
+
+    @property
+    def about_fields(self) -> list:
+        return self.section("first_name", "last_name", "email", "phone", "birth_year",
+                            "gender", "nationality")
+
+    @property
+    def study_fields(self) -> list:
+        return self.section("university", "faculty", "home_university", "arrival_date",
+                            "available_from", "available_until", "capacity",
+                            "exchange_country")
+
+    @property
+    def matching_fields(self) -> list:
+        return self.section("languages", "interests", "gender_preference", "motivation")
+
+    @property
+    def settings_fields(self) -> list:
+        return self.section("preferred_language")
+
+
+class CheckInForm(forms.Form):
+    """The answer to 'Have you met your buddy?', with an optional rating and comment."""
+
+    answer = forms.ChoiceField(
+        label=_("Have you met your buddy?"), choices=CheckIn.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one answer."),
+                        "invalid_choice": _("Choose one answer.")},
+    )
+    rating = forms.TypedChoiceField(
+        label=_("How is it going? (optional)"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("No rating"))] + [(n, str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+        help_text=_("1 = not well at all, 5 = great."),
+        error_messages={"invalid_choice": _("Choose a rating between 1 and 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell the coordinators? (optional)"), required=False,
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[reject_control_characters],
+    )
+
+
+class LinkRequestForm(forms.Form):
+    """Ask for the private link again (lost email)."""
+
+    email = forms.EmailField(
+        label=_("Your email address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("If you signed up with it, we send you your private link."),
+        validators=[reject_control_characters],
+    )
+    role = forms.ChoiceField(
+        label=_("You signed up as"), choices=Participant.Role.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the options."),
+                        "invalid_choice": _("Choose one of the options.")},
+    )
+    website = forms.CharField(required=False, max_length=200, label=_("Leave this field empty"),
+                              widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                            "tabindex": "-1"}))
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

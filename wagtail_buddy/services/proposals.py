@@ -1,0 +1,308 @@
+"""What a coordinator does with pairs: confirm, reject, lock, swap, pair by hand, cancel.
+
+Every change is written in bulk, recomputes the statuses of the people involved
+(``refresh_statuses``) and is recorded in Wagtail's audit log (``audit``), so the
+participant's history shows who did what and when.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Match, Participant
+
+
+class ProposalError(Exception):
+    """An action on a pair is not possible; ``str(exc)`` is a translated message."""
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+def audit(instances: Iterable, action: str, user=None, data: dict | None = None) -> int:
+    """Record ``action`` for each instance in Wagtail's audit log with one insert.
+
+    Labels are ``"<model> #<pk>"``, never a name, so the log keeps no personal data once
+    retention has anonymised the participant.
+    """
+    from wagtail.log_actions import log
+    from wagtail.models import ModelLogEntry, Page
+
+    instances = list(instances)
+    if not instances:
+        return 0
+    batch = uuid.uuid4()
+    now = timezone.now()
+    user_id = getattr(user, "pk", None)
+    rows = []
+    for instance in instances:
+        if isinstance(instance, Page):  # pages have their own log model
+            log(instance, action, user=user, data=data or {}, uuid=batch)
+            continue
+        content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+        rows.append(ModelLogEntry(
+            content_type=content_type, label=f"{instance._meta.verbose_name} #{instance.pk}",
+            action=action, timestamp=now, data=data or {}, uuid=batch, user_id=user_id,
+            object_id=str(instance.pk),
+        ))
+    ModelLogEntry.objects.bulk_create(rows, batch_size=500)
+    return len(instances)
+
+
+def audit_matches(matches: Sequence[Match], action: str, user, **data) -> None:
+    """Log ``action`` on the matches and on both people of each (their history shows it)."""
+    people = [Participant(pk=pk) for m in matches for pk in (m.mentee_id, m.mentor_id)]
+    for match in matches:
+        audit([match], action, user, data={"match": match.pk, "mentee": match.mentee_id,
+                                           "mentor": match.mentor_id, **data})
+    audit(people, action, user, data={"matches": [m.pk for m in matches], **data})
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def refresh_statuses(participant_ids: Iterable[int]) -> None:
+    """Recompute waiting/proposed/matched from the active matches (3 queries + updates).
+
+    Matched if the person has a confirmed match, proposed if only proposals, waiting
+    otherwise. Withdrawn, ended and unconfirmed people are left alone.
+    """
+    ids = list(set(participant_ids))
+    if not ids:
+        return
+    movable = [Participant.Status.WAITING, Participant.Status.PROPOSED,
+               Participant.Status.MATCHED]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        rows = (
+            Participant.objects.filter(pk__in=chunk, status__in=movable)
+            .annotate(
+                confirmed=Count("pk", filter=Q(mentor_matches__status=Match.Status.CONFIRMED))
+                + Count("pk", filter=Q(mentee_matches__status=Match.Status.CONFIRMED)),
+                proposed=Count("pk", filter=Q(mentor_matches__status=Match.Status.PROPOSED))
+                + Count("pk", filter=Q(mentee_matches__status=Match.Status.PROPOSED)),
+            )
+            .values_list("pk", "status", "confirmed", "proposed")
+        )
+        target: dict[str, list[int]] = {s: [] for s in movable}
+        for pk, status, confirmed, proposed in rows:
+            new = (Participant.Status.MATCHED if confirmed else
+                   Participant.Status.PROPOSED if proposed else Participant.Status.WAITING)
+            if new != status:
+                target[new].append(pk)
+        for status, pks in target.items():
+            if pks:
+                Participant.objects.filter(pk__in=pks).update(
+                    status=status, updated_at=timezone.now())
+
+
+def _people(matches: Iterable[Match]) -> list[int]:
+    return [pk for m in matches for pk in (m.mentee_id, m.mentor_id)]
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def confirm(matches: Sequence[Match], user, note: str = "") -> int:
+    """Confirm proposed matches (the introduction email can then go out)."""
+    targets = [m for m in matches if m.status == Match.Status.PROPOSED]
+    if not targets:
+        return 0
+    now = timezone.now()
+    changes = {"status": Match.Status.CONFIRMED, "confirmed_at": now,
+               "confirmed_by": user if getattr(user, "pk", None) else None}
+    if note:
+        changes["coordinator_note"] = note
+    with transaction.atomic():
+        Match.objects.filter(pk__in=[m.pk for m in targets],
+                             status=Match.Status.PROPOSED).update(**changes)
+        refresh_statuses(_people(targets))
+        audit_matches(targets, "wagtail_buddy.match_confirm", user)
+    return len(targets)
+
+
+def reject(matches: Sequence[Match], user) -> int:
+    """Reject proposals: the pair becomes forbidden for later runs; the mentee waits again."""
+    targets = [m for m in matches if m.status == Match.Status.PROPOSED]
+    if not targets:
+        return 0
+    with transaction.atomic():
+        Match.objects.filter(pk__in=[m.pk for m in targets]).update(
+            status=Match.Status.REJECTED, locked=False, ended_at=timezone.now())
+        refresh_statuses(_people(targets))
+        audit_matches(targets, "wagtail_buddy.match_reject", user)
+    return len(targets)
+
+
+def set_locked(matches: Sequence[Match], user, locked: bool = True) -> int:
+    """Lock proposals so re-running keeps them (or unlock them)."""
+    targets = [m for m in matches if m.status == Match.Status.PROPOSED and m.locked != locked]
+    if not targets:
+        return 0
+    with transaction.atomic():
+        Match.objects.filter(pk__in=[m.pk for m in targets]).update(locked=locked)
+        audit_matches(targets, "wagtail_buddy.match_lock" if locked
+                      else "wagtail_buddy.match_unlock", user)
+    return len(targets)
+
+
+def set_note(match: Match, user, note: str) -> None:
+    Match.objects.filter(pk=match.pk).update(coordinator_note=note)
+    match.coordinator_note = note
+    audit_matches([match], "wagtail_buddy.match_note", user)
+
+
+def _check_mentor(mentee: Participant, mentor: Participant) -> None:
+    if mentor.role != Participant.Role.LOCAL or mentee.role != Participant.Role.INTERNATIONAL:
+        raise ProposalError(str(_("A pair is one international student and one local buddy.")))
+    if mentor.intake_id != mentee.intake_id:
+        raise ProposalError(str(_("Both people must belong to the same intake.")))
+    if mentor.status in (Participant.Status.WITHDRAWN, Participant.Status.ENDED,
+                         Participant.Status.UNCONFIRMED):
+        raise ProposalError(str(_("This buddy is not available (withdrawn or unconfirmed).")))
+    if Match.objects.filter(mentee=mentee, mentor=mentor, status=Match.Status.REJECTED).exists():
+        raise ProposalError(str(_("This pair was rejected before.")))
+    active = Match.objects.filter(mentor=mentor, status__in=Match.ACTIVE).count()
+    if active >= mentor.capacity:
+        raise ProposalError(str(_("This buddy has no spare capacity left.")))
+
+
+def swap(match: Match, mentor: Participant, user, score: float = 0.0,
+         breakdown: dict | None = None) -> Match:
+    """Give a proposed match another mentor (chosen among the ranked alternatives)."""
+    if match.status != Match.Status.PROPOSED:
+        raise ProposalError(str(_("Only proposed pairs can be swapped.")))
+    if mentor.pk == match.mentor_id:
+        raise ProposalError(str(_("This is already the pair's buddy.")))
+    _check_mentor(match.mentee, mentor)
+    old_mentor = match.mentor_id
+    with transaction.atomic():
+        Match.objects.filter(pk=match.pk).update(
+            mentor=mentor, score=score, breakdown=breakdown or {}, source=Match.Source.MANUAL)
+        match.mentor, match.score, match.breakdown = mentor, score, breakdown or {}
+        match.source = Match.Source.MANUAL
+        refresh_statuses([old_mentor, mentor.pk, match.mentee_id])
+        audit_matches([match], "wagtail_buddy.match_swap", user, previous_mentor=old_mentor)
+        audit([Participant(pk=old_mentor)], "wagtail_buddy.match_swap", user,
+              data={"match": match.pk, "mentor_removed": True})
+    return match
+
+
+def pair_manually(mentee: Participant, mentor: Participant, user, score: float = 0.0,
+                  breakdown: dict | None = None, note: str = "") -> Match:
+    """Pair a waiting mentee with a mentor by hand: a confirmed, manual match."""
+    if Match.objects.filter(mentee=mentee, status__in=Match.ACTIVE).exists():
+        raise ProposalError(str(_("This student already has a buddy or a proposal.")))
+    if mentee.status not in (Participant.Status.WAITING, Participant.Status.PROPOSED):
+        raise ProposalError(str(_("This student is not waiting for a buddy.")))
+    _check_mentor(mentee, mentor)
+    try:
+        with transaction.atomic():
+            match = Match.objects.create(
+                intake_id=mentee.intake_id, mentee=mentee, mentor=mentor,
+                status=Match.Status.CONFIRMED, source=Match.Source.MANUAL, score=score,
+                breakdown=breakdown or {}, confirmed_at=timezone.now(),
+                confirmed_by=user if getattr(user, "pk", None) else None,
+                coordinator_note=note,
+            )
+            refresh_statuses([mentee.pk, mentor.pk])
+            audit_matches([match], "wagtail_buddy.match_manual", user)
+    except IntegrityError:  # paired concurrently by another coordinator
+        raise ProposalError(str(_("This student already has a buddy or a proposal."))) from None
+    return match
+
+
+def cancel(match: Match, user, reason: str, notify: bool = True) -> Match:
+    """Cancel an active match with a reason; the mentee waits again; both are told."""
+    if match.status not in Match.ACTIVE:
+        raise ProposalError(str(_("Only proposed or confirmed pairs can be cancelled.")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProposalError(str(_("Please give a reason.")))
+    was_confirmed = match.status == Match.Status.CONFIRMED
+    with transaction.atomic():
+        Match.objects.filter(pk=match.pk).update(
+            status=Match.Status.CANCELLED, ended_at=timezone.now(), end_reason=reason,
+            locked=False)
+        match.status, match.end_reason = Match.Status.CANCELLED, reason
+        refresh_statuses([match.mentee_id, match.mentor_id])
+        audit_matches([match], "wagtail_buddy.match_cancel", user, reason=reason)
+        if notify and was_confirmed and match.introduced_at:
+            from .emails import queue_emails
+
+            queue_emails(
+                (person, "cancelled", str(match.pk), {"match_id": match.pk})
+                for person in (match.mentee, match.mentor)
+            )
+    return match
+
+
+# --------------------------------------------------------------------------- participants
+
+
+def confirm_emails(participants: Sequence[Participant], user) -> int:
+    """Confirm unconfirmed sign-ups by hand (a student lost the email): they start waiting."""
+    targets = [p for p in participants if p.status == Participant.Status.UNCONFIRMED]
+    if not targets:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Participant.objects.filter(pk__in=[p.pk for p in targets],
+                                   status=Participant.Status.UNCONFIRMED).update(
+            status=Participant.Status.WAITING, confirmed_at=now, updated_at=now)
+        audit(targets, "wagtail_buddy.participant_confirm_email", user)
+    return len(targets)
+
+
+def withdraw(participants: Sequence[Participant], user, reason: str = "") -> int:
+    """Withdraw people from the programme; their open matches are cancelled."""
+    targets = [p for p in participants if p.status != Participant.Status.WITHDRAWN]
+    if not targets:
+        return 0
+    ids = [p.pk for p in targets]
+    now = timezone.now()
+    reason = reason or str(_("Withdrawn by a coordinator"))
+    with transaction.atomic():
+        open_matches = list(Match.objects.filter(
+            Q(mentee_id__in=ids) | Q(mentor_id__in=ids), status__in=Match.ACTIVE))
+        Match.objects.filter(pk__in=[m.pk for m in open_matches]).update(
+            status=Match.Status.CANCELLED, ended_at=now, end_reason=reason, locked=False)
+        Participant.objects.filter(pk__in=ids).update(
+            status=Participant.Status.WITHDRAWN, withdrawn_at=now, updated_at=now)
+        refresh_statuses(_people(open_matches))
+        audit(targets, "wagtail_buddy.participant_withdraw", user)
+        if open_matches:
+            audit_matches(open_matches, "wagtail_buddy.match_cancel", user, reason=reason)
+    return len(targets)
+
+
+def move_intake(participants: Sequence[Participant], intake, user) -> tuple[int, int]:
+    """Move people without an open match to ``intake``; returns ``(moved, skipped)``.
+
+    Skipped: people in an open match, and people already signed up there with the same
+    email and role.
+    """
+    from django.db.models.functions import Lower
+
+    ids = [p.pk for p in participants if p.intake_id != intake.pk]
+    busy = set(Match.objects.filter(Q(mentee_id__in=ids) | Q(mentor_id__in=ids),
+                                    status__in=Match.ACTIVE)
+               .values_list("mentee_id", "mentor_id").iterator())
+    busy_ids = {pk for pair in busy for pk in pair}
+    taken = set(Participant.objects.filter(intake=intake).annotate(e=Lower("email"))
+                .values_list("e", "role"))
+    movable = [p for p in participants if p.pk in ids and p.pk not in busy_ids
+               and (p.email.lower(), p.role) not in taken]
+    if movable:
+        with transaction.atomic():
+            Participant.objects.filter(pk__in=[p.pk for p in movable]).update(
+                intake=intake, updated_at=timezone.now())
+            audit(movable, "wagtail_buddy.participant_move", user, data={"intake": intake.pk})
+    return len(movable), len(participants) - len(movable)

@@ -1,0 +1,164 @@
+"""Sign-up, double opt-in and profile edits: the domain side of the public forms.
+
+A duplicate sign-up (same email, intake and role) never creates a second row and never
+tells the visitor anything the owner of the address would not: the response is the same
+"check your inbox" page, and the *owner* gets the link they need by email (the
+confirmation link while unconfirmed, the private link afterwards), at most once per
+quarter of an hour.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.forms.models import construct_instance
+from django.utils import timezone
+
+from ..models import BuddyProgrammePage, Intake, Participant
+from .emails import queue_email
+from .tokens import confirmation_url, private_url
+
+RESEND_WINDOW = 15 * 60
+INACTIVE = (Participant.Status.WITHDRAWN, Participant.Status.ENDED)
+EDITABLE = (Participant.Status.UNCONFIRMED, Participant.Status.WAITING)
+
+OPEN, CLOSED, FULL = "open", "closed", "full"
+
+
+@dataclass
+class SignupOutcome:
+    """``created``, ``duplicate`` (the owner was emailed), ``bot`` (nothing stored), ``full``."""
+
+    kind: str
+    participant: Participant | None = None
+
+
+def intake_is_full(intake: Intake, role: str) -> bool:
+    """True when the intake reached the coordinator's cap for ``role`` (withdrawn don't count)."""
+    cap = intake.max_locals if role == Participant.Role.LOCAL else intake.max_internationals
+    if cap is None:
+        return False
+    taken = Participant.objects.filter(intake=intake, role=role).exclude(
+        status__in=INACTIVE).count()
+    return taken >= cap
+
+
+def signup_state(programme: BuddyProgrammePage, role: str) -> tuple[str, Intake | None]:
+    """Whether ``role`` can sign up now: (OPEN | CLOSED | FULL, the current intake)."""
+    intake = programme.current_intake
+    if intake is None:
+        return CLOSED, None
+    if intake_is_full(intake, role):
+        return FULL, intake
+    return OPEN, intake
+
+
+def _resend_key() -> str:
+    return f"r{int(time.time() // RESEND_WINDOW)}"
+
+
+def send_confirmation(participant: Participant, key: str = "0") -> None:
+    queue_email(participant, "confirm", key=key, context={
+        "confirm_url": confirmation_url(participant), "private_url": private_url(participant),
+    })
+
+
+def send_private_link(participant: Participant, key: str | None = None) -> None:
+    queue_email(participant, "private_link", key=key or _resend_key(),
+                context={"private_url": private_url(participant)})
+
+
+def resend_link(participant: Participant) -> None:
+    """Email the owner the link that fits their status (rate-limited by the dedup key)."""
+    if participant.status == Participant.Status.UNCONFIRMED:
+        send_confirmation(participant, key=_resend_key())
+    elif participant.status not in INACTIVE:
+        send_private_link(participant)
+
+
+def _fill(participant: Participant, form, programme: BuddyProgrammePage) -> Participant:
+    now = timezone.now()
+    construct_instance(form, participant)
+    participant.extra_answers = form.extra_answers()
+    participant.consent_at = now
+    participant.consent_version = programme.consent_version()
+    participant.charter_accepted_at = now if "charter" in form.fields else None
+    return participant
+
+
+def _save_m2m(participant: Participant, form) -> None:
+    participant.languages.set(form.cleaned_data.get("languages") or [])
+    participant.interests.set(form.cleaned_data.get("interests") or [])
+
+
+def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> SignupOutcome:
+    """Store a valid sign-up form as an unconfirmed participant and email the opt-in link."""
+    if form.is_bot:
+        return SignupOutcome("bot")
+    email = form.cleaned_data["email"]
+    existing = Participant.objects.filter(intake=intake, role=role, email=email).first()
+    if existing is not None and existing.status != Participant.Status.WITHDRAWN:
+        resend_link(existing)
+        return SignupOutcome("duplicate", existing)
+    if existing is None and intake_is_full(intake, role):
+        return SignupOutcome("full")
+    try:
+        with transaction.atomic():
+            if existing is not None:  # came back after withdrawing: a fresh opt-in
+                participant = _fill(existing, form, programme)
+                participant.status = Participant.Status.UNCONFIRMED
+                participant.withdrawn_at = participant.confirmed_at = None
+                participant.reminder_sent_at = None
+                participant.rotate_access_key()
+                key = f"again{int(time.time())}"
+            else:
+                participant = _fill(Participant(intake=intake, role=role), form, programme)
+                key = "0"
+            participant.save()
+            _save_m2m(participant, form)
+            send_confirmation(participant, key=key)
+    except IntegrityError:  # a concurrent request registered the same address first
+        existing = Participant.objects.filter(intake=intake, role=role, email=email).first()
+        if existing is None:
+            raise
+        resend_link(existing)
+        return SignupOutcome("duplicate", existing)
+    return SignupOutcome("created", participant)
+
+
+def request_link(intake: Intake | None, email: str, role: str) -> None:
+    """'I lost my link': email it if that address signed up; say nothing either way."""
+    if intake is None:
+        return
+    participant = Participant.objects.filter(intake=intake, role=role, email=email).first()
+    if participant is not None:
+        resend_link(participant)
+
+
+def confirm(participant: Participant) -> bool:
+    """Double opt-in: unconfirmed -> waiting. Idempotent; True when this call confirmed."""
+    now = timezone.now()
+    done = Participant.objects.filter(
+        pk=participant.pk, status=Participant.Status.UNCONFIRMED
+    ).update(status=Participant.Status.WAITING, confirmed_at=now, updated_at=now)
+    if done:
+        participant.status, participant.confirmed_at = Participant.Status.WAITING, now
+    return bool(done)
+
+
+def can_edit(participant: Participant) -> bool:
+    return participant.status in EDITABLE
+
+
+def update_profile(participant: Participant, form) -> Participant:
+    """Save an edit made through the private link (only while not yet matched)."""
+    if not can_edit(participant):
+        raise PermissionError("profile is locked once a match is proposed")
+    with transaction.atomic():
+        participant = form.save(commit=False)
+        participant.extra_answers = {**(participant.extra_answers or {}), **form.extra_answers()}
+        participant.save()
+        _save_m2m(participant, form)
+    return participant

@@ -1,0 +1,147 @@
+"""Figures of an intake for the dashboard, and the geometry of its server-rendered SVG charts.
+
+Every figure is an aggregate query (a constant number whatever the intake's size); the
+charts are plain numbers the templates draw as SVG, so no chart library or CDN is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from ..models import CheckIn, Intake, Match, Participant
+
+Role = Participant.Role
+Status = Participant.Status
+
+
+def horizontal_bars(items: Iterable[tuple[str, int]], width: int = 100) -> list[dict]:
+    """``[(label, value)]`` -> rows with the bar width in percent of the largest value."""
+    items = list(items)
+    top = max((v for _, v in items), default=0) or 1
+    return [{"label": label, "value": value, "width": round(width * value / top, 1)}
+            for label, value in items]
+
+
+def daily_columns(days: Sequence[date], series: dict[str, dict[date, int]],
+                  height: int = 120, bar: int = 10, gap: int = 4) -> dict:
+    """Stacked columns per day for an SVG of ``height`` px; returns the svg size and rects."""
+    top = max((sum(s.get(d, 0) for s in series.values()) for d in days), default=0) or 1
+    columns, step = [], bar + gap
+    for index, day in enumerate(days):
+        y = height
+        rects = []
+        for key, counts in series.items():
+            value = counts.get(day, 0)
+            h = round(height * value / top, 1)
+            y -= h
+            if value:
+                rects.append({"key": key, "y": round(y, 1), "height": h, "value": value})
+        columns.append({"x": index * step, "day": day, "rects": rects,
+                        "total": sum(s.get(day, 0) for s in series.values())})
+    return {"width": max(step * len(days), step), "height": height, "bar": bar, "max": top,
+            "columns": columns}
+
+
+def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
+    """Per intake: counts of waiting/proposed/matched internationals and pending work (2 queries).
+
+    Used by the admin home panel and the overview page.
+    """
+    ids = [i.pk for i in intakes]
+    out: dict[int, dict] = {pk: {"internationals": 0, "locals": 0, "waiting": 0,
+                                 "proposed": 0, "matched": 0, "to_introduce": 0,
+                                 "unconfirmed": 0} for pk in ids}
+    rows = (Participant.objects.filter(intake_id__in=ids).order_by()
+            .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
+    for intake_id, role, status, n in rows:
+        data = out[intake_id]
+        if status in (Status.WITHDRAWN, Status.ENDED):
+            continue
+        data["internationals" if role == Role.INTERNATIONAL else "locals"] += n
+        if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched",
+                                                     "unconfirmed"):
+            data[status] += n
+    matches = (Match.objects.filter(intake_id__in=ids).order_by().values("intake_id").annotate(
+        proposals=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
+        to_introduce=Count("pk", filter=Q(status=Match.Status.CONFIRMED,
+                                          introduced_at__isnull=True)),
+    ))
+    for row in matches:
+        out[row["intake_id"]]["proposals"] = row["proposals"]
+        out[row["intake_id"]]["to_introduce"] = row["to_introduce"]
+    for data in out.values():
+        data.setdefault("proposals", 0)
+    return out
+
+
+def intake_stats(intake: Intake, top: int = 10) -> dict:
+    """Everything the statistics page shows for ``intake`` (8 aggregate queries)."""
+    people = Participant.objects.filter(intake=intake).order_by()
+    by_role_status = {(r, s): n for r, s, n in people.values_list("role", "status").annotate(
+        n=Count("pk"))}
+    roles = {role: sum(n for (r, _s), n in by_role_status.items() if r == role)
+             for role in Role.values}
+    total = sum(roles.values())
+    confirmed = people.filter(confirmed_at__isnull=False).count()
+
+    daily: dict[str, dict[date, int]] = {role: {} for role in Role.values}
+    for day, role, n in (people.annotate(day=TruncDate("created_at")).values_list("day", "role")
+                         .annotate(n=Count("pk")).order_by("day")):
+        if day is not None:
+            daily[role][day] = n
+    all_days = sorted({d for s in daily.values() for d in s})
+    days = []
+    if all_days:
+        day = all_days[0]
+        while day <= all_days[-1] and len(days) < 120:
+            days.append(day)
+            day += timedelta(days=1)
+
+    nationalities = (people.filter(role=Role.INTERNATIONAL).values_list("nationality")
+                     .annotate(n=Count("pk")).order_by("-n", "nationality")[:top])
+    universities = (people.values_list("university").annotate(n=Count("pk"))
+                    .order_by("-n", "university")[:top])
+    status_rows = [
+        (str(label), sum(n for (_r, s), n in by_role_status.items() if s == value))
+        for value, label in Status.choices
+    ]
+    matches = Match.objects.filter(intake=intake).order_by().aggregate(
+        proposed=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
+        confirmed=Count("pk", filter=Q(status=Match.Status.CONFIRMED)),
+        introduced=Count("pk", filter=Q(status=Match.Status.CONFIRMED,
+                                        introduced_at__isnull=False)),
+        rejected=Count("pk", filter=Q(status=Match.Status.REJECTED)),
+        cancelled=Count("pk", filter=Q(status=Match.Status.CANCELLED)),
+        mean_score=Avg("score", filter=Q(status__in=Match.ACTIVE)),
+    )
+    answers = dict(CheckIn.objects.filter(match__intake=intake).exclude(answer="")
+                   .order_by().values_list("answer").annotate(n=Count("pk")))
+    checkins = [(str(label), answers.get(value, 0)) for value, label in CheckIn.Answer.choices]
+    internationals = roles.get(Role.INTERNATIONAL, 0)
+    matched = by_role_status.get((Role.INTERNATIONAL, Status.MATCHED), 0)
+    return {
+        "total": total,
+        "roles": {str(label): roles.get(value, 0) for value, label in Role.choices},
+        "internationals": internationals,
+        "locals": roles.get(Role.LOCAL, 0),
+        "confirmed": confirmed,
+        "confirmation_rate": round(100 * confirmed / total) if total else 0,
+        "waiting": by_role_status.get((Role.INTERNATIONAL, Status.WAITING), 0),
+        "matched": matched,
+        "matched_rate": round(100 * matched / internationals) if internationals else 0,
+        "matches": matches,
+        "daily": daily_columns(days, {r: daily[r] for r in (Role.INTERNATIONAL, Role.LOCAL)}),
+        "statuses": horizontal_bars(status_rows),
+        "nationalities": horizontal_bars(
+            (str(countries.name(code) or code or _("unknown")), n) for code, n in nationalities),
+        "universities": horizontal_bars((name or str(_("unknown")), n)
+                                        for name, n in universities),
+        "checkins": horizontal_bars(checkins),
+        "checkins_total": sum(answers.values()),
+    }

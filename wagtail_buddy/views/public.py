@@ -1,0 +1,230 @@
+"""Public views of the programme page's sub-routes (sign-up, opt-in, private link, check-in).
+
+Thin on purpose: each parses the request, calls ``services``, and renders a template under
+``wagtail_buddy/``. Pages reached through a token are never cached, never indexed, and
+never leak the token through the Referer header.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from .. import ratelimit
+from ..forms import CheckInForm, LinkRequestForm, ParticipantForm
+from ..models import BuddyProgrammePage, CheckIn, Participant
+from ..services import checkins, participant_data, signup, tokens
+
+ROLES = {Participant.Role.LOCAL, Participant.Role.INTERNATIONAL}
+
+
+def render(request: HttpRequest, page: BuddyProgrammePage, template: str, *,
+           status: int = 200, private: bool = False, **context) -> TemplateResponse:
+    """Render a sub-page with the programme page's context (base template, intake...)."""
+    full = page.get_context(request)
+    full.update(context, private=private)
+    response = TemplateResponse(request, f"wagtail_buddy/{template}", full, status=status)
+    if private:
+        response["Cache-Control"] = "no-store, private"
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def sub_url(page: BuddyProgrammePage, name: str, **kwargs) -> str:
+    return page.url + page.reverse_subpage(name, kwargs=kwargs or None)
+
+
+def _links(page: BuddyProgrammePage, token: str) -> dict[str, str]:
+    return {name: sub_url(page, name, token=token)
+            for name in ("participant", "download", "withdraw", "delete")}
+
+
+def _resolve(request: HttpRequest, page: BuddyProgrammePage, token: str, purpose: str):
+    """The participant of a token, or an 'invalid link' response (404 / 410 when expired)."""
+    try:
+        resolved = tokens.resolve(token, purpose)
+    except tokens.TokenExpired:
+        return None, render(request, page, "participant/invalid_link.html", status=410,
+                            private=True, expired=True, form=LinkRequestForm())
+    except tokens.TokenError:
+        return None, render(request, page, "participant/invalid_link.html", status=404,
+                            private=True, expired=False, form=LinkRequestForm())
+    # A link works on every translated copy of its own programme, and nowhere else.
+    if resolved.participant.intake.programme_id != page.canonical.pk:
+        return None, render(request, page, "participant/invalid_link.html", status=404,
+                            private=True, expired=False, form=LinkRequestForm())
+    return resolved, None
+
+
+# --- sign-up ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> HttpResponse:
+    if role not in ROLES:
+        raise Http404
+    state, intake = signup.signup_state(page.canonical, role)
+    if state != signup.OPEN:
+        return render(request, page, "signup/closed.html", role=role, state=state)
+    form = ParticipantForm(request.POST or None, programme=page, role=role)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.hit(request, "signup"):
+            form.add_error(None, _("Too many sign-ups from your network in the last hour. "
+                                   "Please try again later: nothing you typed is lost."))
+            return render(request, page, "signup/form.html", status=429, form=form, role=role)
+        outcome = signup.register(page.canonical, intake, role, form)
+        if outcome.kind == "full":
+            return render(request, page, "signup/closed.html", role=role, state=signup.FULL)
+        return HttpResponseRedirect(sub_url(page, "sent"))
+    return render(request, page, "signup/form.html", form=form, role=role)
+
+
+def sent_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
+    """'Check your inbox': the same page for new, duplicate and bot sign-ups (no leak)."""
+    return render(request, page, "signup/sent.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_link_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
+    """'I lost my link': emails the private (or confirmation) link to a registered address."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.hit(request, "resend"):
+            form.add_error(None, _("Too many requests from your network in the last hour. "
+                                   "Please try again later."))
+            return render(request, page, "signup/request_link.html", status=429, form=form)
+        if not form.cleaned_data.get("website"):
+            signup.request_link(page.canonical.current_intake or _latest_intake(page),
+                                form.cleaned_data["email"], form.cleaned_data["role"])
+        return HttpResponseRedirect(sub_url(page, "sent"))
+    return render(request, page, "signup/request_link.html", form=form)
+
+
+def _latest_intake(page: BuddyProgrammePage):
+    return page.canonical.intakes.order_by("-starts_on", "-pk").first()
+
+
+# --- double opt-in -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def confirm_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    resolved, error = _resolve(request, page, token, tokens.CONFIRM)
+    if error:
+        return error
+    participant = resolved.participant
+    just_confirmed = signup.confirm(participant)
+    return render(request, page, "signup/confirmed.html", private=True,
+                  participant=participant, just_confirmed=just_confirmed,
+                  private_url=sub_url(page, "participant",
+                                      token=tokens.make_token(participant, tokens.ACCESS)))
+
+
+# --- the private link --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    resolved, error = _resolve(request, page, token, tokens.ACCESS)
+    if error:
+        return error
+    participant = resolved.participant
+    # The link only ever travelled by email: opening it proves the address like the
+    # confirmation link does.
+    just_confirmed = signup.confirm(participant)
+    editable = signup.can_edit(participant)
+    form = None
+    saved = request.GET.get("saved") == "1"
+    if editable:
+        form = ParticipantForm(request.POST or None, instance=participant, programme=page,
+                               role=participant.role, signup=False)
+        if request.method == "POST" and form.is_valid():
+            signup.update_profile(participant, form)
+            return HttpResponseRedirect(
+                sub_url(page, "participant", token=token) + "?saved=1#profile")
+    elif request.method == "POST":
+        return render(request, page, "participant/detail.html", status=409, private=True,
+                      participant=participant, token=token, form=None, locked=True,
+                      buddies=participant_data.buddies(participant), links=_links(page, token))
+    return render(request, page, "participant/detail.html", private=True, participant=participant,
+                  token=token, form=form, saved=saved, just_confirmed=just_confirmed,
+                  buddies=participant_data.buddies(participant), links=_links(page, token))
+
+
+@require_http_methods(["GET", "HEAD"])
+def download_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    resolved, error = _resolve(request, page, token, tokens.ACCESS)
+    if error:
+        return error
+    data = participant_data.export_data(resolved.participant)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="buddy-data.json"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    resolved, error = _resolve(request, page, token, tokens.ACCESS)
+    if error:
+        return error
+    participant = resolved.participant
+    if request.method == "POST":
+        if participant.status != Participant.Status.WITHDRAWN:
+            participant_data.withdraw(participant)
+        return render(request, page, "participant/done.html", private=True, action="withdrawn")
+    return render(request, page, "participant/confirm_action.html", private=True,
+                  participant=participant, action="withdraw", links=_links(page, token))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    resolved, error = _resolve(request, page, token, tokens.ACCESS)
+    if error:
+        return error
+    participant = resolved.participant
+    if request.method == "POST":
+        participant_data.erase(participant)
+        return render(request, page, "participant/done.html", private=True, action="deleted")
+    return render(request, page, "participant/confirm_action.html", private=True,
+                  participant=participant, action="delete", links=_links(page, token))
+
+
+# --- follow-up -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    """One click from the email records the answer; the page then offers rating and comment."""
+    resolved, error = _resolve(request, page, token, tokens.CHECKIN)
+    if error:
+        return error
+    match_id = resolved.extra[0] if resolved.extra and isinstance(resolved.extra[0], int) \
+        else None
+    checkin = checkins.checkin_for(resolved.participant, match_id) if match_id else None
+    if checkin is None:
+        return render(request, page, "participant/invalid_link.html", status=404,
+                      private=True, expired=False, form=LinkRequestForm())
+    thanks = False
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            checkins.record_answer(checkin, form.cleaned_data["answer"],
+                                   form.cleaned_data.get("rating"),
+                                   form.cleaned_data.get("comment") or "")
+            thanks = True
+    else:
+        answer = request.GET.get("answer")
+        if answer in CheckIn.Answer.values:
+            checkins.record_answer(checkin, answer)
+        initial = {"answer": checkin.answer or None, "rating": checkin.rating,
+                   "comment": checkin.comment}
+        form = CheckInForm(initial=initial)
+    return render(request, page, "checkin/form.html", private=True, form=form, checkin=checkin,
+                  participant=resolved.participant, thanks=thanks)

@@ -1,0 +1,90 @@
+"""Wagtail wiring only: the "Buddy System" menu, admin URLs, participant lists, home panel,
+audit-log actions. The views live in ``wagtail_buddy.admin``."""
+
+from django.urls import include, path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from .admin import modeladmin
+from .admin import urls as admin_urls
+from .admin.modeladmin import INDEX_URL_NAME
+from .admin.panels import BuddyHomePanel
+from .permissions import can_match, can_view_participants
+
+participant_admin = modeladmin.register()
+
+
+@hooks.register("register_admin_urls")
+def register_buddy_urls():
+    return [path("buddy/", include((admin_urls, "wagtail_buddy_admin")))]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, check=can_view_participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def is_shown(self, request):
+        return self.check(request.user)
+
+
+class BuddySubmenu(SubmenuMenuItem):
+    def is_shown(self, request):
+        return can_view_participants(request.user) and super().is_shown(request)
+
+
+def _go(section: str) -> str:
+    return reverse_lazy("wagtail_buddy_admin:go", args=[section])
+
+
+buddy_menu = Menu(items=[
+    PermissionMenuItem(_("Overview"), reverse_lazy("wagtail_buddy_admin:overview"),
+                       icon_name="home", order=100),
+    PermissionMenuItem(_("Participants"), reverse_lazy(INDEX_URL_NAME), icon_name="group",
+                       order=200),
+    PermissionMenuItem(_("Matching"), _go("matching"), icon_name="cogs", order=300,
+                       check=can_match),
+    PermissionMenuItem(_("Proposals"), _go("proposals"), icon_name="tick-inverse", order=400),
+    PermissionMenuItem(_("Waiting list"), _go("waiting"), icon_name="time", order=500),
+    PermissionMenuItem(_("Introductions"), _go("introductions"), icon_name="mail", order=600),
+    PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
+])
+
+
+@hooks.register("register_admin_menu_item")
+def register_buddy_menu():
+    return BuddySubmenu(_("Buddy System"), buddy_menu, icon_name="group", order=250,
+                        name="buddy-system")
+
+
+@hooks.register("construct_homepage_panels")
+def add_buddy_panel(request, panels):
+    if BuddyHomePanel.is_shown(request.user):
+        panels.append(BuddyHomePanel(request.user))
+
+
+@hooks.register("register_log_actions")
+def register_buddy_log_actions(actions):
+    for action, label, message in [
+        ("wagtail_buddy.match_confirm", _("Confirm pair"), _("Pair confirmed")),
+        ("wagtail_buddy.match_reject", _("Reject pair"), _("Pair rejected")),
+        ("wagtail_buddy.match_lock", _("Lock pair"), _("Pair locked")),
+        ("wagtail_buddy.match_unlock", _("Unlock pair"), _("Pair unlocked")),
+        ("wagtail_buddy.match_swap", _("Swap buddy"), _("Buddy swapped")),
+        ("wagtail_buddy.match_manual", _("Pair manually"), _("Paired manually")),
+        ("wagtail_buddy.match_note", _("Edit introduction note"), _("Introduction note edited")),
+        ("wagtail_buddy.match_introduce", _("Introduce pair"), _("Introduction emails queued")),
+        ("wagtail_buddy.match_cancel", _("Cancel match"), _("Match cancelled")),
+        ("wagtail_buddy.participant_confirm_email", _("Confirm email manually"),
+         _("Email confirmed by a coordinator")),
+        ("wagtail_buddy.participant_withdraw", _("Withdraw participant"),
+         _("Withdrawn by a coordinator")),
+        ("wagtail_buddy.participant_move", _("Move to another intake"),
+         _("Moved to another intake")),
+        ("wagtail_buddy.run_started", _("Start matching run"), _("Matching run started")),
+        ("wagtail_buddy.matching_settings", _("Change matching settings"),
+         _("Matching settings changed")),
+    ]:
+        actions.register_action(action, label, message)
+
