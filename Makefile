@@ -66,7 +66,8 @@ bench-load: $(STAMP)
 
 # Refresh the catalogues after changing strings; the compiled .mo files are committed.
 messages: $(STAMP)
-	cd wagtail_buddy && ../$(BIN)/django-admin makemessages -l en -l fr -l de -l es -l it -l pt --no-obsolete
+	cd wagtail_buddy && PYTHONPATH=../example_site:.. DJANGO_SETTINGS_MODULE=buddysite.settings.dev \
+		../$(BIN)/django-admin makemessages -l en -l fr -l de -l es -l it -l pt --no-obsolete
 	cd wagtail_buddy && ../$(BIN)/django-admin compilemessages
 
 clean:

@@ -15,11 +15,14 @@ from tests.conftest import make_participant
 from wagtail_buddy.models import CheckIn, Match, Participant
 from wagtail_buddy.services.checkins import send_due_checkins
 
-pytestmark = pytest.mark.usefixtures("buddy_cache")
+# Live-server tests commit for real; serialized_rollback restores the migrated rows (root
+# page, default site, languages) the flush between tests would otherwise remove.
+pytestmark = [pytest.mark.usefixtures("buddy_cache"),
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def site(django_db_serialized_rollback, live_server, settings, programme, intake, interests):
+def site(live_server, settings, programme, intake, interests):
     settings.WAGTAILADMIN_BASE_URL = live_server.url  # links in emails point at the server
     return live_server.url
 

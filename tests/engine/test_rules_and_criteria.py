@@ -120,10 +120,12 @@ def test_each_criterion_in_unit_range_and_weighted():
         assert s2 == 2.5, key
 
 
-def test_languages_count_extra_shared_languages():
-    one = pair(M(languages={"en"}), T(languages={"en"}), languages=1)[0]
-    two = pair(M(languages={"en", "de"}), T(languages={"en", "de"}), languages=1)[0]
-    assert 0 < one < two <= 1
+def test_languages_share_of_mentee_languages():
+    one = pair(M(languages={"en", "de", "fr"}), T(languages={"en"}), languages=1)[0]
+    two = pair(M(languages={"en", "de", "fr"}), T(languages={"en", "de"}), languages=1)[0]
+    three = pair(M(languages={"en", "de", "fr"}), T(languages={"en", "de", "fr"}), languages=1)
+    assert 0 < one < two < three[0] == 1.0
+    assert abs(one - 1 / 3) <= 1e-4 and abs(two - 2 / 3) <= 1e-4
 
 
 def test_rare_shared_interests_count_more():
@@ -135,11 +137,14 @@ def test_rare_shared_interests_count_more():
     b2 = T(id="b2", interests={"travel", "chess", "y"})
     s, _ = score_matrix([a1, a2, *others], [b1, b2], dict(ONLY, interests=1))
     assert s[0, 0] == s[1, 1]  # symmetric situations score equally
-    rare = M(id="r", interests={"chess"})
-    common = M(id="c", interests={"travel"})
-    t = T(id="t", interests={"chess", "travel"})
-    s, _ = score_matrix([rare, common, *others], [t], dict(ONLY, interests=1))
-    assert s[0, 0] > s[1, 0] > 0
+    both = M(id="both", interests={"chess", "travel"})
+    t_rare = T(id="tr", interests={"chess"})
+    t_common = T(id="tc", interests={"travel"})
+    t_all = T(id="ta", interests={"chess", "travel"})
+    s, _ = score_matrix([both, *others], [t_rare, t_common, t_all], dict(ONLY, interests=1))
+    assert s[0, 2] == 1.0
+    assert s[0, 0] > s[0, 1] > 0
+    assert s[0, 0] + s[0, 1] == pytest.approx(1.0)
 
 
 def test_age_closeness():

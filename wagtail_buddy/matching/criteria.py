@@ -34,7 +34,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "register_criterion",
     "resolve_weights",
-    "score_block",
+    "ScoreModel",
 ]
 
 SCALE = 10_000
@@ -141,6 +141,11 @@ class Criterion:
     def contribution(self, block: Block, weight: float) -> np.ndarray:
         """Weighted contribution in fixed-point units (int32), broadcast to the block."""
         units = weight * SCALE
+        if self.bilinear is not None:
+            A, B = self.bilinear(block.enc, int(round(units)))
+            A, B = np.asarray(A, np.float64)[block.rows], np.asarray(B, np.float64)[block.cols]
+            v = np.einsum("ij,ij->i", A, B) if block.paired else A @ B.T
+            return np.rint(v).astype(np.int32)
         v = self.fn(block)
         if isinstance(v, Levels):
             table = np.rint(units * np.asarray(v.levels, np.float64)).astype(np.int32)
@@ -160,68 +165,88 @@ class Criterion:
 
 
 # --------------------------------------------------------------------------- built-ins
+#
+# Every built-in is bilinear: contribution(i, j) = sum_f A[i, f] * B[j, f] with small integer
+# entries. Proportional criteria (languages, interests) split the weight over the mentee's
+# items with the largest-remainder method, so a perfect match is worth exactly the weight and
+# every part is an integer number of units.
 
 
-def _eq(a: np.ndarray, b: np.ndarray) -> Levels:
-    return Levels(a == b, (0.0, 1.0))
-
-
-def crit_languages(block: Block) -> Levels:
-    """Shared languages: one is required (hard rule); each extra one helps, up to three."""
-    n = np.minimum(block.shared("lang", "lang"), 3.0).astype(np.int8)
-    return Levels(n, (0.0, 1 / 3, 2 / 3, 1.0))
-
-
-def crit_interests(block: Block) -> np.ndarray:
-    """Rarity-weighted Jaccard overlap of interests: a shared rare interest ("chess boxing")
-    says more than a shared ubiquitous one ("travel")."""
-    shared = block.shared("interest_w", "interest")
-    union = block.a.interest_mass + block.b.interest_mass - shared
+def _split(units: int, shares: np.ndarray) -> np.ndarray:
+    """Integer parts of ``units`` proportional to each row's ``shares`` (largest remainder;
+    rows of zeros stay zero; ties go to the lower column, deterministically)."""
+    sign = -1 if units < 0 else 1
+    u = abs(units)
+    tot = shares.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = shared / union
-    return np.where(union > 0, v, 0.0)
+        exact = np.where(tot > 0, u * shares / tot, 0.0)
+    base = np.floor(exact)
+    left = np.rint(np.where(tot[:, 0] > 0, u - base.sum(axis=1), 0)).astype(np.int64)
+    frac = np.where(shares > 0, exact - base, -1.0)
+    order = np.argsort(-frac, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(shares.shape[1])[None, :], axis=1)
+    base += (rank < left[:, None]) & (shares > 0)
+    return sign * base
 
 
-def crit_university(block: Block) -> Levels:
-    return _eq(block.a.university, block.b.university)
+def _onehot_codes(codes: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros((len(codes), max(size, 1)), np.float64)
+    ok = codes >= 0
+    out[np.nonzero(ok)[0], codes[ok]] = 1.0
+    return out
 
 
-def crit_faculty(block: Block) -> Levels:
-    return _eq(block.a.faculty, block.b.faculty)
+def _bl_equal(field: str) -> Callable[[Encoded, int], tuple[np.ndarray, np.ndarray]]:
+    def bilinear(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = getattr(enc.mentees, field), getattr(enc.mentors, field)
+        size = int(max(a.max(initial=-1), b.max(initial=-1))) + 1
+        return _onehot_codes(a, size), units * _onehot_codes(b, size)
+
+    return bilinear
+
+
+def _bl_languages(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
+    return _split(units, enc.mentees.lang.astype(np.float64)), enc.mentors.lang.astype(np.float64)
+
+
+def _bl_interests(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
+    shares = enc.mentees.interest_w.astype(np.float64)
+    return _split(units, shares), enc.mentors.interest.astype(np.float64)
 
 
 AGE_SPAN = 5  # years apart at which age closeness reaches 0
 
 
-def crit_age(block: Block) -> Levels:
-    """Age closeness: 1 for the same birth year, falling linearly to 0 at five years apart."""
-    d = np.abs(block.a.birth_year - block.b.birth_year)
-    idx = np.minimum(d, AGE_SPAN).astype(np.int8)
-    return Levels(idx, tuple(1.0 - k / AGE_SPAN for k in range(AGE_SPAN + 1)))
-
-
-def crit_exchange_country(block: Block) -> Levels:
-    """The mentor spent an exchange in the mentee's home country."""
-    return _eq(block.a.country, block.b.country)
+def _bl_age(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
+    ya, yb = enc.mentees.birth_year, enc.mentors.birth_year
+    years = np.unique(ya[np.abs(ya) < 5000])
+    A = (ya[:, None] == years[None, :]).astype(np.float64)
+    d = np.abs(yb[:, None].astype(np.int64) - years[None, :])
+    B = np.rint(units * np.clip(1.0 - d / AGE_SPAN, 0.0, 1.0))
+    return A, B
 
 
 READY_DAYS = 3  # days before arrival from which a buddy counts as fully ready
 
 
-def crit_arrival(block: Block) -> Levels:
-    """The buddy is around some days before the mentee arrives (pick-up, keys, SIM card).
-
-    1 when available at least three days before arrival (or no start date given), linear
-    down to 0 when available only from the arrival day; 0 when the arrival is unknown."""
-    days = block.a.date_lo - block.b.date_lo
-    idx = np.clip(days, 0, READY_DAYS).astype(np.int8)
-    idx = np.where(block.a.has_date, idx, 0).astype(np.int8)
-    return Levels(idx, tuple(k / READY_DAYS for k in range(READY_DAYS + 1)))
+def _bl_arrival(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
+    da, has = enc.mentees.date_lo, enc.mentees.has_date
+    days = np.unique(da[has])
+    A = ((da[:, None] == days[None, :]) & has[:, None]).astype(np.float64)
+    gap = days[None, :].astype(np.int64) - enc.mentors.date_lo[:, None]
+    B = np.rint(units * np.clip(gap / READY_DAYS, 0.0, 1.0))
+    return A, B
 
 
-def crit_same_gender(block: Block) -> Levels:
-    """Same gender (a soft preference many sections give a small weight)."""
-    return _eq(block.a.gender, block.b.gender)
+def _values(key: str) -> Callable[[Block], np.ndarray]:
+    """Values in [0, 1] of a bilinear built-in (its contribution at weight 1)."""
+
+    def fn(block: Block) -> np.ndarray:
+        return CRITERIA[key].contribution(block, 1.0) / SCALE
+
+    fn.__name__ = f"crit_{key}"
+    return fn
 
 
 CRITERIA: OrderedDict[str, Criterion] = OrderedDict()
@@ -235,6 +260,7 @@ def register_criterion(
     label: str | None = None,
     description: str = "",
     replace: bool = False,
+    bilinear: Callable[[Encoded, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Criterion:
     """Register a soft criterion ``fn(block) -> values in [0, 1]`` (array broadcastable to
     ``block.shape``; values are clipped). Returns the :class:`Criterion`.
@@ -254,7 +280,7 @@ def register_criterion(
     if not math.isfinite(default_weight):
         raise ValueError("default_weight must be finite")
     c = Criterion(name, fn, float(default_weight), label or name.replace("_", " ").capitalize(),
-                  description or (fn.__doc__ or "").strip())
+                  description or (fn.__doc__ or "").strip(), bilinear)
     CRITERIA[name] = c
     DEFAULT_WEIGHTS[name] = c.default_weight
     return c
@@ -266,17 +292,27 @@ def unregister_criterion(name: str) -> None:
     DEFAULT_WEIGHTS.pop(name, None)
 
 
-for _key, _fn, _w, _label in (
-    ("languages", crit_languages, 1.0, "Shared languages"),
-    ("interests", crit_interests, 2.0, "Shared interests"),
-    ("university", crit_university, 1.0, "Same university"),
-    ("faculty", crit_faculty, 1.5, "Same faculty or field of study"),
-    ("age", crit_age, 1.0, "Similar age"),
-    ("exchange_country", crit_exchange_country, 1.0, "Buddy's exchange was in mentee's country"),
-    ("arrival", crit_arrival, 0.5, "Buddy available before arrival"),
-    ("same_gender", crit_same_gender, 0.25, "Same gender"),
-):
-    register_criterion(_key, _fn, _w, _label)
+_BUILTINS = (
+    ("languages", _bl_languages, 1.0, "Shared languages",
+     "Share of the mentee's languages the buddy speaks (one common language is required)."),
+    ("interests", _bl_interests, 2.0, "Shared interests",
+     "Share of the mentee's interests the buddy shares, each weighted by its rarity in the "
+     "intake: a shared rare interest says more than a shared ubiquitous one."),
+    ("university", _bl_equal("university"), 1.0, "Same university", "Same university."),
+    ("faculty", _bl_equal("faculty"), 1.5, "Same faculty or field of study",
+     "Same faculty or field of study."),
+    ("age", _bl_age, 1.0, "Similar age",
+     "1 for the same birth year, falling linearly to 0 at five years apart."),
+    ("exchange_country", _bl_equal("country"), 1.0, "Buddy's exchange was in mentee's country",
+     "The buddy spent an exchange in the mentee's home country."),
+    ("arrival", _bl_arrival, 0.5, "Buddy available before arrival",
+     "1 when the buddy is available three or more days before the arrival (or gave no start"
+     " date), linear down to 0 on the arrival day; 0 when the arrival is unknown."),
+    ("same_gender", _bl_equal("gender"), 0.25, "Same gender",
+     "Same gender (a soft preference, on top of the hard 'same' rule)."),
+)
+for _key, _bl, _w, _label, _desc in _BUILTINS:
+    register_criterion(_key, _values(_key), _w, _label, _desc, bilinear=_bl)
 
 
 def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
@@ -296,41 +332,116 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 # --------------------------------------------------------------------------- hard rules
 
 
-def feasible_block(block: Block) -> np.ndarray:
-    """Hard rules (forbidden pairs are applied by the caller, locks override everything).
+def feasibility_factors(enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
+    """Hard rules as one bilinear form: ``FA[i] . FB[j] >= 1`` iff the pair is feasible.
 
-    * at least one common language;
-    * gender preference "same" on either side requires equal, non-empty gender;
-    * a mentor's availability window (inclusive) contains the mentee's arrival date when
-      both are given.
+    The product counts shared languages minus ``PEN`` times the number of broken rules
+    (``PEN`` exceeds any language count):
+
+    * gender preference "same" on either side requires equal, non-empty gender. With one-hot
+      genders ``o`` (a missing gender is a category of its own per side, so never equal)
+      and ``s`` = "requires same": ``broken = (sa + sb - sa*sb) * (1 - oa.ob)``, which expands
+      into three bilinear terms;
+    * a mentor's availability window (inclusive) must contain the mentee's arrival when
+      both are given: one column per distinct arrival day, ``[day < from] + [day > until]``.
+
+    Forbidden pairs are applied by the caller; locked pairs override everything.
     """
-    ok = block.shared("lang", "lang") > 0
-    a, b = block.a, block.b
-    same = a.gender_same | b.gender_same
-    if np.any(same):
-        ok &= ~same | (a.gender == b.gender)  # missing codes differ by side: never equal
-    arrival = a.date_lo
-    ok &= ~a.has_date | ((arrival >= b.date_lo) & (arrival <= b.date_hi))
-    return np.broadcast_to(ok, block.shape)
+    a, b = enc.mentees, enc.mentors
+    n_lang = a.lang.shape[1]
+    pen = float(n_lang + 1)
+    g = int(max(a.gender.max(initial=-1), b.gender.max(initial=-1))) + 1
+    oa = _onehot_codes(np.where(a.gender >= 0, a.gender, g), g + 2)
+    ob = _onehot_codes(np.where(b.gender >= 0, b.gender, g + 1), g + 2)
+    sa = a.gender_same[:, None].astype(np.float64)
+    sb = b.gender_same[:, None].astype(np.float64)
+    da, has = a.date_lo, a.has_date
+    days = np.unique(da[has])
+    A_day = ((da[:, None] == days[None, :]) & has[:, None]).astype(np.float64)
+    B_day = ((days[None, :] < b.date_lo[:, None]).astype(np.float64)
+             + (days[None, :] > b.date_hi[:, None]))
+    FA = np.hstack([a.lang, sa * oa, oa, sa * oa, A_day]).astype(np.float32)
+    FB = np.hstack([
+        b.lang,
+        -pen * (1 - ob),
+        -pen * sb * (1 - ob),
+        pen * sb * (1 - ob),
+        -pen * B_day,
+    ]).astype(np.float32)
+    return FA, FB
 
 
-def score_block(
-    block: Block, weights: Mapping[str, float], breakdown: bool = False
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
-    """Integer total score (fixed-point, int32), feasibility mask and optional parts."""
-    total = np.zeros(block.shape, np.int32)
-    parts: dict[str, np.ndarray] | None = {} if breakdown else None
-    for key, crit in CRITERIA.items():
-        w = weights.get(key, 0.0)
-        if w == 0.0:
-            if parts is not None:
-                parts[key] = np.zeros(block.shape, np.int32)
-            continue
-        c = crit.contribution(block, w)
-        total += c
-        if parts is not None:
+class ScoreModel:
+    """Scores and feasibility of any block of pairs for one encoding and one set of weights.
+
+    All bilinear criteria are stacked into ``A`` (mentees x F) and ``B`` (mentors x F), so a
+    block's total score is one matrix product of small integers (float32 when every possible
+    total fits in 24 bits, which keeps it exact; float64 otherwise). Criteria registered
+    without a bilinear form are added element-wise.
+    """
+
+    def __init__(self, enc: Encoded, weights: Mapping[str, float]):
+        self.enc = enc
+        self.weights = dict(weights)
+        self.parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.custom: list[tuple[str, Criterion, float]] = []
+        abs_total = 0
+        for key, crit in CRITERIA.items():
+            w = self.weights.get(key, 0.0)
+            units = int(round(w * SCALE))
+            abs_total += abs(units)
+            if units == 0:
+                continue
+            if crit.bilinear is not None:
+                A, B = crit.bilinear(enc, units)
+                self.parts[key] = (np.asarray(A, np.float64), np.asarray(B, np.float64))
+            else:
+                self.custom.append((key, crit, w))
+        self.dtype = np.float32 if abs_total < 2**24 else np.float64
+        if self.parts:
+            self.A = np.hstack([A for A, _ in self.parts.values()]).astype(self.dtype)
+            self.B = np.hstack([B for _, B in self.parts.values()]).astype(self.dtype)
+        else:
+            self.A = np.zeros((len(enc.mentees), 1), self.dtype)
+            self.B = np.zeros((len(enc.mentors), 1), self.dtype)
+        self.FA, self.FB = feasibility_factors(enc)
+
+    def block(self, rows: np.ndarray, cols: np.ndarray | None = None):
+        """``(total, feasible)`` for rows x cols (all mentors by default). ``total`` holds
+        exact integers (units of 1/SCALE points) in a float array."""
+        B = self.B if cols is None else self.B[cols]
+        FB = self.FB if cols is None else self.FB[cols]
+        total = self.A[rows] @ B.T
+        feasible = (self.FA[rows] @ FB.T) > 0.5
+        if self.custom:
+            c = np.arange(len(self.enc.mentors)) if cols is None else cols
+            blk = Block(self.enc, rows, c)
+            total = total.astype(np.float64)
+            for _, crit, w in self.custom:
+                total += crit.contribution(blk, w)
+        return total, feasible
+
+    def pairs(self, rows: np.ndarray, cols: np.ndarray):
+        """``(total int64, parts {criterion: int64}, feasible)`` for aligned pair arrays."""
+        parts = {}
+        total = np.zeros(len(rows), np.int64)
+        for key in CRITERIA:
+            if key in self.parts:
+                A, B = self.parts[key]
+                v = np.einsum("ij,ij->i", A[rows], B[cols])
+                c = np.rint(v).astype(np.int64)
+            else:
+                c = np.zeros(len(rows), np.int64)
             parts[key] = c
-    return total, feasible_block(block), parts
+        if self.custom:
+            blk = Block(self.enc, rows, cols, paired=True)
+            for key, crit, w in self.custom:
+                parts[key] = crit.contribution(blk, w).astype(np.int64)
+        for c in parts.values():
+            total += c
+        feas = np.einsum("ij,ij->i", self.FA[rows].astype(np.float64),
+                         self.FB[cols].astype(np.float64)) > 0.5
+        return total, parts, feas
 
 
 def score_bounds(weights: Mapping[str, float]) -> tuple[int, int]:

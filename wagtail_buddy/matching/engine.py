@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .criteria import CRITERIA, SCALE, Block, resolve_weights, score_block, score_bounds
+from .criteria import CRITERIA, SCALE, ScoreModel, resolve_weights, score_bounds
 from .encoding import Encoded, encode
 from .profiles import InputError, Mentee, Mentor, validate
 from .result import MatchingResult, Pair, Unmatched
@@ -98,21 +98,13 @@ def _pair_arrays(pairs: Iterable[tuple[str, str]], mi: dict, ti: dict) -> tuple:
     return r, c
 
 
-def _breakdowns(
-    enc: Encoded, rows: np.ndarray, cols: np.ndarray, weights: Mapping[str, float]
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Per-pair integer totals, per-criterion parts and feasibility (paired mode)."""
+def _make_pairs(model: ScoreModel, rows, cols, locked_flags) -> tuple[list[Pair], int]:
+    enc = model.enc
     if not len(rows):
-        return np.zeros(0, np.int64), {k: np.zeros(0, np.int32) for k in CRITERIA}, np.zeros(0, bool)
-    block = Block(enc, rows, cols, paired=True)
-    total, feas, parts = score_block(block, weights, breakdown=True)
-    return total.astype(np.int64), parts, feas
-
-
-def _make_pairs(enc, rows, cols, weights, locked_flags) -> tuple[list[Pair], int]:
-    total, parts, _ = _breakdowns(enc, rows, cols, weights)
+        return [], 0
+    total, parts, _ = model.pairs(rows, cols)
     keys = list(parts)
-    pmat = np.stack([parts[k] for k in keys], axis=1) if keys else np.zeros((len(rows), 0))
+    pmat = np.stack([parts[k] for k in keys], axis=1)
     out = []
     mentee_ids, mentor_ids = enc.mentees.ids, enc.mentors.ids
     for p in range(len(rows)):
@@ -165,6 +157,7 @@ def solve(
     report("encoding", 0.0)
     t = time.perf_counter()
     enc = encode(mentees, mentors)
+    model = ScoreModel(enc, W)
     n, m = len(mentees), len(mentors)
     mi, ti = _index(enc.mentees.ids), _index(enc.mentors.ids)
     lr, lc = _pair_arrays(locked_l, mi, ti)
@@ -190,32 +183,28 @@ def solve(
     cand_r: list[np.ndarray] = []
     cand_c: list[np.ndarray] = []
     cand_s: list[np.ndarray] = []
-    col_tiebreak = (m - 1 - all_cols).astype(np.int64)
-
     def top_k(rows: np.ndarray):
-        block = Block(enc, rows, all_cols)
-        total, feas, _ = score_block(block, W)
+        total, feas = model.block(rows)
         feas = forb.apply(feas, rows)
         counts = feas.sum(axis=1)
         elig = feas & open_cols[None, :]
         kk = min(K, m)
         if kk == 0:
             return rows, counts, None, None, None, None
-        keys = np.where(elig, total.astype(np.int64) * m + col_tiebreak[None, :], NEG)
+        keys = np.where(elig, total, -np.inf)
         if kk < m:
             part = np.argpartition(keys, m - kk, axis=1)[:, m - kk :]
         else:
             part = np.broadcast_to(all_cols, keys.shape)
         pk = np.take_along_axis(keys, part, axis=1)
-        valid = pk > NEG
+        valid = pk > -np.inf
         n_elig = elig.sum(axis=1)
         # Non-candidates score at most the smallest candidate score (ties included).
-        kth = np.where(valid, pk, np.iinfo(np.int64).max).min(axis=1)
-        kth_score = np.floor_divide(kth, m)
-        bnd = np.where(n_elig > kk, kth_score, NEG)
+        kth = np.where(valid, pk, np.inf).min(axis=1)
+        bnd = np.where(n_elig > kk, np.nan_to_num(kth, posinf=0), NEG).astype(np.int64)
         rr = np.repeat(rows, valid.sum(axis=1))
-        cc = part[valid]
-        ss = np.take_along_axis(total, part, axis=1)[valid].astype(np.int64)
+        cc = part[valid].astype(np.int64)
+        ss = pk[valid].astype(np.int64)
         return rows, counts, bnd, rr, cc, ss
 
     for done, (rows, counts, bnd, rr, cc, ss) in enumerate(_map(top_k, chunks, workers), 1):
@@ -260,11 +249,12 @@ def solve(
         u_rows[free_rows] = u
         new_r, new_c, new_s = [], [], []
 
-        def certify(rows: np.ndarray):
-            block = Block(enc, rows, all_cols)
-            total, feas, _ = score_block(block, W)
+        def certify(rows: np.ndarray, u_rows=u_rows, V=V):
+            total, feas = model.block(rows)
             feas = forb.apply(feas, rows) & open_cols[None, :]
-            gain = (total.astype(np.int64) + BIG) - u_rows[rows][:, None] - V[None, :]
+            # float64 holds these integers exactly (all far below 2**53)
+            thr = (u_rows[rows] - BIG).astype(np.float64)
+            gain = total - thr[:, None] - V.astype(np.float64)[None, :]
             viol = feas & (gain > 0)
             rr, c2 = np.nonzero(viol)
             if not len(rr):
@@ -312,11 +302,9 @@ def solve(
     pl = np.concatenate([np.ones(len(lr), bool), np.zeros(int(matched.sum()), bool)])
     order = np.argsort(pr, kind="stable")
     pr, pc, pl = pr[order], pc[order], pl[order]
-    pairs, total_units = _make_pairs(enc, pr, pc, W, pl)
+    pairs, total_units = _make_pairs(model, pr, pc, pl)
     # Sanity: the solver's objective must equal the explained scores (exactness check).
-    free_units = total_units - (
-        int(_breakdowns(enc, lr, lc, W)[0].sum()) if len(lr) else 0
-    )
+    free_units = total_units - (int(model.pairs(lr, lc)[0].sum()) if len(lr) else 0)
     penalty = 0
     if spread is not None:
         penalty = int(((n_locked[a.mentor_of_row[matched]] + a.slot_of_row[matched]) * step).sum())
@@ -387,16 +375,16 @@ def score_matrix(
     locked_l, forbidden_l = validate(mentees, mentors, locked, forbidden)
     W = resolve_weights(weights)
     enc = encode(mentees, mentors)
+    model = ScoreModel(enc, W)
     n, m = len(mentees), len(mentors)
     scores = np.zeros((n, m), np.float64)
     feas_all = np.zeros((n, m), bool)
     mi, ti = _index(enc.mentees.ids), _index(enc.mentors.ids)
     fr, fc = _pair_arrays(forbidden_l, mi, ti)
     forb = _Forbidden(fr, fc, m)
-    cols = np.arange(m, dtype=np.int64)
     for rows in _chunks(np.arange(n, dtype=np.int64), m):
-        total, feas, _ = score_block(Block(enc, rows, cols), W)
-        scores[rows] = total / SCALE
+        total, feas = model.block(rows)
+        scores[rows] = total.astype(np.int64) / SCALE
         feas_all[rows] = forb.apply(feas, rows)
     lr, lc = _pair_arrays(locked_l, mi, ti)
     feas_all[lr, lc] = True
@@ -428,11 +416,10 @@ def suggest(
         if all(p.id != mentee.id for p in mentees_pool):
             pool.append(mentee)
     enc = encode([mentee], mentors, rarity_pool=pool)
+    model = ScoreModel(enc, W)
     m = len(mentors)
     cols = np.arange(m, dtype=np.int64)
-    rows = np.zeros(1, np.int64)
-    total, feas, parts = score_block(Block(enc, rows, cols), W, breakdown=True)
-    feas = feas[0].copy()
+    total, parts, feas = model.pairs(np.zeros(m, np.int64), cols)
     ti = _index(enc.mentors.ids)
     for _, b in forbidden:
         feas[ti[b]] = False
@@ -444,13 +431,13 @@ def suggest(
         np.int64,
     ).reshape(-1)
     ok = np.nonzero(feas & (spare > 0))[0]
-    order = ok[np.lexsort((ok, -total[0, ok].astype(np.int64)))][: max(0, int(k))]
+    order = ok[np.lexsort((ok, -total[ok]))][: max(0, int(k))]
     return [
         Pair(
             mentee.id,
             mentors[j].id,
-            int(total[0, j]) / SCALE,
-            {key: int(parts[key][0, j]) / SCALE for key in parts},
+            int(total[j]) / SCALE,
+            {key: int(parts[key][j]) / SCALE for key in parts},
             False,
         )
         for j in order
