@@ -41,6 +41,13 @@ def test_programme_page_offers_both_roles(client, programme, intake):
     assert intake.name in html
 
 
+def test_programme_page_query_count(client, programme, intake,
+                                    django_assert_max_num_queries):
+    client.get(programme.url)
+    with django_assert_max_num_queries(10):
+        assert client.get(programme.url).status_code == 200
+
+
 def test_programme_page_says_when_signup_is_closed(client, programme):
     response = client.get(programme.url)
     assert response.status_code == 200

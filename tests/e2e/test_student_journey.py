@@ -5,26 +5,62 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.conftest import make_participant
-from wagtail_buddy.models import CheckIn, Match, Participant
+from tests.conftest import make_participant, make_programme
+from wagtail_buddy.models import CheckIn, Intake, Interest, Match, Participant
 from wagtail_buddy.services.checkins import send_due_checkins
 
-# Live-server tests commit for real; serialized_rollback restores the migrated rows (root
-# page, default site, languages) the flush between tests would otherwise remove.
-pytestmark = [pytest.mark.usefixtures("buddy_cache"),
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Live-server tests commit for real and the database is flushed after each one. Playwright's
+# event loop gives the test thread a fresh Django connection wrapper, so serialized rollback
+# cannot restore the migrated rows: ``wagtail_site`` recreates what the tests need.
+pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(live_server, settings, programme, intake, interests):
+def wagtail_site(transactional_db):
+    """The root page, a home page as the default site, and the ISO language rows."""
+    from wagtail.models import Locale, Page, Site
+
+    from wagtail_buddy.vocabulary import ensure_languages
+
+    ensure_languages()
+    Locale.objects.get_or_create(language_code="en")
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root", locale=Locale.objects.get(
+                language_code="en")))
+        home = root.add_child(instance=Page(title="Home", slug="home"))
+        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return site.root_page
+
+
+@pytest.fixture
+def site(live_server, settings, wagtail_site):
     settings.WAGTAILADMIN_BASE_URL = live_server.url  # links in emails point at the server
     return live_server.url
+
+
+@pytest.fixture
+def programme(wagtail_site):
+    return make_programme(wagtail_site)
+
+
+@pytest.fixture
+def intake(programme):
+    return Intake.objects.create(programme=programme, name="Spring 2027",
+                                 starts_on=date(2027, 2, 1), ends_on=date(2027, 7, 1))
+
+
+@pytest.fixture(autouse=True)
+def interests(wagtail_site):
+    return [Interest.objects.get_or_create(name=n, slug=n.lower())[0]
+            for n in ["Hiking", "Cinema", "Cooking", "Chess"]]
 
 
 def last_link(to: str, fragment: str) -> str:
@@ -45,7 +81,7 @@ def both(page, phone_page, url: str, name: str, screenshot) -> None:
 
 
 def test_local_signs_up_confirms_edits_downloads_and_withdraws(site, page, phone_page,
-                                                               programme, screenshot):
+                                                               programme, intake, screenshot):
     # The programme page and its two entries.
     both(page, phone_page, site + programme.url, "programme", screenshot)
     page.goto(site + programme.url)
@@ -116,6 +152,7 @@ def test_local_signs_up_confirms_edits_downloads_and_withdraws(site, page, phone
     # Withdraw.
     private_url = page.url
     page.get_by_role("link", name="Withdraw from the programme").click()
+    screenshot(page, "student-withdraw-desktop")
     page.get_by_role("button", name="Yes, withdraw").click()
     page.get_by_role("heading", name="You have withdrawn").wait_for()
     camille.refresh_from_db()
@@ -123,6 +160,8 @@ def test_local_signs_up_confirms_edits_downloads_and_withdraws(site, page, phone
     page.goto(private_url)
     assert "This link does not work" in page.content()
     assert "camille@example.org" not in page.content()
+    screenshot(page, "student-invalid-link-desktop")
+    both(page, phone_page, site + programme.url + "link/", "request-link", screenshot)
 
 
 def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programme, intake,
@@ -172,7 +211,7 @@ def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programm
     screenshot(page, "student-private-matched-desktop")
 
     assert send_due_checkins() == 2
-    link = last_link("lucia@example.org", "/checkin/")
+    link = last_link("lucia@example.org", "/checkin/").split("?")[0]
     phone.goto(site + link + "?answer=met")
     assert CheckIn.objects.get(match=match, participant=lucia).answer == "met"
     screenshot(phone, "student-checkin-phone")

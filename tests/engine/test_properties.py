@@ -11,7 +11,7 @@ from wagtail_buddy.matching import SCALE, score_matrix, solve, suggest
 from .strategies import instances, reference_brute, reference_lsa, slot_penalty_units
 
 SETTINGS = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -74,7 +74,7 @@ def test_solve_is_exact_lexicographic_optimum(inst, k):
     assert res.stats["optimal"] is True
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances(max_mentees=5, max_mentors=3))
 def test_solve_matches_brute_force(inst):
     mentees, mentors, weights, locked, forbidden, spread = inst
@@ -104,7 +104,7 @@ def test_suggest_top_k(inst, k, data):
     assert all(a.score >= b.score for a, b in zip(got, got[1:], strict=False))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(inst=instances())
 def test_deterministic(inst):
     mentees, mentors, weights, locked, forbidden, spread = inst

@@ -74,7 +74,7 @@ def test_admin_user_without_buddy_permissions_sees_nothing(client, victim, progr
     from django.contrib.auth.models import Group, Permission
 
     plain = django_user_model.objects.create_user("editor", "e@example.org", "pw")
-    group = Group.objects.create(name="Editors")
+    group = Group.objects.create(name="Admin access only")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     plain.groups.add(group)
     client.force_login(plain)

@@ -130,8 +130,13 @@ class ParticipantPermissionHelper(PermissionHelper):
         return can_view_participants(user)
 
     def user_can_inspect_obj(self, user, obj):
-        return can_view_participants(user) and programmes_for_user(user).filter(
-            pk=obj.intake.programme_id).exists()
+        # Called once per row by the list's buttons: the programme ids are cached per request
+        # user, so a page of 50 rows costs one query, not 50.
+        if not can_view_participants(user):
+            return False
+        if not hasattr(user, "_buddy_programme_ids"):
+            user._buddy_programme_ids = set(programmes_for_user(user).values_list("pk", flat=True))
+        return obj.intake.programme_id in user._buddy_programme_ids
 
     def user_can_create(self, user):
         return False

@@ -86,7 +86,8 @@ def cmd_scores(args: argparse.Namespace) -> int:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["mentee", *mentor_ids])
         for i, mid in enumerate(mentee_ids):
-            w.writerow([mid, *(repr(float(s)) if f else "" for s, f in zip(scores[i], feasible[i], strict=True))])
+            cells = zip(scores[i], feasible[i], strict=True)
+            w.writerow([mid, *(repr(float(s)) if f else "" for s, f in cells)])
         _write(buf.getvalue(), args.output)
         return 0
     rows = [

@@ -19,7 +19,6 @@ Encoding choices (they make the comparisons branch-free):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,8 +119,11 @@ def encode(
                 counts[iv[x]] += 1
     iw = rarity_weights(counts, len(pool) or 1)
 
-    uni = _codes([m.university.casefold() for m in mentees], [t.university.casefold() for t in mentors])
-    fac = _codes([m.faculty.casefold() for m in mentees], [t.faculty.casefold() for t in mentors])
+    def fold(people, name):
+        return [getattr(p, name).casefold() for p in people]
+
+    uni = _codes(fold(mentees, "university"), fold(mentors, "university"))
+    fac = _codes(fold(mentees, "faculty"), fold(mentors, "faculty"))
     gen = _codes([m.gender for m in mentees], [t.gender for t in mentors])
     cty = _codes([m.nationality for m in mentees], [t.exchange_country for t in mentors])
 
@@ -171,10 +173,3 @@ def encode(
         interest_weight=iw,
     )
 
-
-def interest_weight_sum_bound(enc: Encoded) -> float:
-    """Largest possible weighted interest mass (kept for sanity checks of exactness)."""
-    return float(enc.interest_weight.sum()) if len(enc.interests) else 0.0
-
-
-assert math.isfinite(NO_DATE_HIGH)

@@ -26,15 +26,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .criteria import CRITERIA, SCALE, ScoreModel, resolve_weights, score_bounds
-from .encoding import Encoded, encode
+from .criteria import SCALE, ScoreModel, resolve_weights, score_bounds
+from .encoding import encode
 from .profiles import InputError, Mentee, Mentor, validate
 from .result import MatchingResult, Pair, Unmatched
 from .solver import assign
 
 __all__ = ["solve", "score_matrix", "suggest", "DEFAULT_CANDIDATES", "SPREAD_STEP"]
 
-DEFAULT_CANDIDATES = 12  # candidates per mentee in the first round
+DEFAULT_CANDIDATES = 4  # candidates per mentee in the first round (speed only)
 CHUNK_PAIRS = 1 << 21  # pairs per scoring chunk (~2M: a few tens of MB of temporaries)
 SPREAD_STEP = 0.1  # score points a mentor's every further slot loses with spread_load=True
 
@@ -283,6 +283,8 @@ def solve(
                 "solve_seconds": round(t_solve, 4),
                 "certify_seconds": round(time.perf_counter() - t_c, 4),
                 "price_rounds": a.bf_rounds,
+                "lap_seconds": round(a.lap_seconds, 4),
+                "edges": a.edges,
             }
         )
         if not added:

@@ -22,6 +22,7 @@ as soon as no price changes; everything is exact int64.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,8 @@ class Assignment:
     mentor_price: np.ndarray  # int64 V_j = min_k (v_jk + penalty_k); INF for zero capacity
     objective: int  # sum of matched weights (score + BIG - penalty)
     bf_rounds: int
+    lap_seconds: float = 0.0
+    edges: int = 0
 
 
 def assign(
@@ -102,12 +105,14 @@ def assign(
     np.cumsum(np.bincount(all_rows, minlength=n_rows), out=indptr[1:])
     cost = (wmax + 1 - all_w).astype(np.float64)
     graph = csr_matrix((cost, all_cols, indptr), shape=(n_rows, ncols))
+    t_lap = time.perf_counter()
     if n_rows:
         r_ind, c_ind = min_weight_full_bipartite_matching(graph)
         match_col = np.empty(n_rows, np.int64)
         match_col[r_ind] = c_ind
     else:
         match_col = np.zeros(0, np.int64)
+    t_lap = time.perf_counter() - t_lap
 
     # ---- dual prices by Bellman-Ford on the alternating graph (see module docstring)
     edge_row = all_rows
@@ -171,4 +176,5 @@ def assign(
             extra[idx] = slot_penalty(idx, nslots[idx])
         price = np.where(spare, np.minimum(price, extra), price)
     objective = int(w_match[matched].sum())
-    return Assignment(mentor_of_row, slot_of_row, u, price, objective, rounds)
+    return Assignment(mentor_of_row, slot_of_row, u, price, objective, rounds, t_lap,
+                      len(all_w))

@@ -45,7 +45,7 @@ def safe(value: object) -> object:
 
 def rows(queryset: QuerySet, chunk_size: int = 2000) -> Iterator[list]:
     """One list of cell values per participant, in ``COLUMNS`` order."""
-    queryset = queryset.select_related("intake").prefetch_related(
+    queryset = queryset.select_related("intake").prefetch_related(None).prefetch_related(
         Prefetch("languages", queryset=Language.objects.only("code")),
         Prefetch("interests", queryset=Interest.objects.only("pk", "name")),
     )

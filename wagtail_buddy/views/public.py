@@ -35,6 +35,11 @@ def render(request: HttpRequest, page: BuddyProgrammePage, template: str, *,
     return response
 
 
+def _data(request: HttpRequest):
+    """The POST data, bound even when empty (``request.POST or None`` would unbind it)."""
+    return request.POST if request.method == "POST" else None
+
+
 def sub_url(page: BuddyProgrammePage, name: str, **kwargs) -> str:
     return page.url + page.reverse_subpage(name, kwargs=kwargs or None)
 
@@ -71,7 +76,7 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
     state, intake = signup.signup_state(page.canonical, role)
     if state != signup.OPEN:
         return render(request, page, "signup/closed.html", role=role, state=state)
-    form = ParticipantForm(request.POST or None, programme=page, role=role)
+    form = ParticipantForm(_data(request), programme=page, role=role)
     if request.method == "POST" and form.is_valid():
         if not ratelimit.hit(request, "signup"):
             form.add_error(None, _("Too many sign-ups from your network in the last hour. "
@@ -92,7 +97,7 @@ def sent_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_link_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
     """'I lost my link': emails the private (or confirmation) link to a registered address."""
-    form = LinkRequestForm(request.POST or None)
+    form = LinkRequestForm(_data(request))
     if request.method == "POST" and form.is_valid():
         if not ratelimit.hit(request, "resend"):
             form.add_error(None, _("Too many requests from your network in the last hour. "
@@ -141,7 +146,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     form = None
     saved = request.GET.get("saved") == "1"
     if editable:
-        form = ParticipantForm(request.POST or None, instance=participant, programme=page,
+        form = ParticipantForm(_data(request), instance=participant, programme=page,
                                role=participant.role, signup=False)
         if request.method == "POST" and form.is_valid():
             signup.update_profile(participant, form)

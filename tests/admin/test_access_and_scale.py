@@ -1,0 +1,105 @@
+"""Cross-section access by URL, and lists whose query count does not grow with size."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import make_coordinator, make_programme
+from wagtail_buddy.models import Intake, Match, Participant
+from wagtail_buddy.services import proposals
+from wagtail_buddy.services.demo import create_demo_participants
+
+
+def u(name, *args):
+    return reverse(f"wagtail_buddy_admin:{name}", args=args)
+
+
+def test_other_section_cannot_read_or_change_by_url(client, small_pool, intake, coordinator,
+                                                    run_matching, home_page, django_user_model):
+    run = run_matching(intake, coordinator)
+    match = Match.objects.filter(run=run).select_related("mentee").first()
+    mentee = match.mentee
+    waiting = Participant.objects.filter(intake=intake, role="international").first()
+    other = make_coordinator(django_user_model, "lyon", make_programme(home_page, "Lyon"))
+    client.force_login(other)
+    reads = [
+        u("matching", intake.pk), u("proposals", intake.pk), u("waiting", intake.pk),
+        u("introductions", intake.pk), u("stats", intake.pk), u("run", run.pk),
+        u("run_status", run.pk), u("intake_progress", intake.pk), u("match", match.pk),
+        u("swap", match.pk), u("pair", waiting.pk),
+        reverse("wagtail_buddy_participant_modeladmin_inspect", args=[mentee.pk]),
+    ]
+    for url in reads:
+        response = client.get(url)
+        assert response.status_code in (403, 404) or (
+            response.status_code == 302 and response["Location"] == "/admin/"), url
+        assert mentee.email.encode() not in response.content, url
+    listing = client.get(reverse("wagtail_buddy_participant_modeladmin_index"))
+    assert listing.status_code == 200 and mentee.email.encode() not in listing.content
+    export = client.get(reverse("wagtail_buddy_participant_modeladmin_index"),
+                        {"export": "csv"})
+    assert mentee.email.encode() not in export.content
+    for url, data in [
+        (u("match_action", match.pk, "confirm"), {}),
+        (u("proposals", intake.pk), {"action": "reject", "ids": [match.pk]}),
+        (u("cancel", match.pk), {"reason": "x"}),
+        (u("participants_bulk"), {"action": "withdraw", "ids": [mentee.pk]}),
+        (u("introductions", intake.pk), {"scope": "all"}),
+    ]:
+        assert client.post(url, data).status_code in (302, 404), url
+    match.refresh_from_db()
+    mentee.refresh_from_db()
+    assert match.status == "proposed" and mentee.status == "proposed"
+
+
+def test_anonymous_json_gets_login(client, intake, small_pool, coordinator, run_matching):
+    run = run_matching(intake, coordinator)
+    for url in (u("run_status", run.pk), u("intake_progress", intake.pk)):
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.fixture
+def big_intake(programme, coordinator):
+    """1,200 participants in bulk, 300 of them paired (proposed or confirmed)."""
+    intake = Intake.objects.create(programme=programme, name="Big", starts_on=date(2027, 2, 1),
+                                   ends_on=date(2027, 7, 1))
+    create_demo_participants(intake, 700, 500, seed=11)
+    mentees = list(Participant.objects.filter(intake=intake, role="international")[:300])
+    mentors = list(Participant.objects.filter(intake=intake, role="local")[:300])
+    Match.objects.bulk_create([
+        Match(intake=intake, mentee=a, mentor=b, score=1.5, breakdown={"languages": 1.0},
+              status="confirmed" if i % 3 == 0 else "proposed")
+        for i, (a, b) in enumerate(zip(mentees, mentors, strict=True))])
+    proposals.refresh_statuses([p.pk for p in mentees + mentors])
+    return intake
+
+
+@pytest.mark.parametrize("view", ["participants", "proposals", "waiting", "introductions",
+                                  "overview", "stats", "matching"])
+def test_lists_use_a_constant_number_of_queries(client, coordinator, big_intake, view,
+                                                django_assert_max_num_queries):
+    client.force_login(coordinator)
+    url = {"participants": reverse("wagtail_buddy_participant_modeladmin_index"),
+           "overview": u("overview")}.get(view) or u(view, big_intake.pk)
+    client.get(url)  # warm caches (content types, site, session)
+    with django_assert_max_num_queries(40) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    first = len(captured.captured_queries)
+    # Twice the rows on the page (second page) costs the same number of queries.
+    with django_assert_max_num_queries(first) as again:
+        assert client.get(url, {"p": 2}).status_code == 200
+    assert len(again.captured_queries) == first
+
+
+def test_participant_list_paginates(client, coordinator, big_intake):
+    client.force_login(coordinator)
+    response = client.get(reverse("wagtail_buddy_participant_modeladmin_index"),
+                          {"intake": big_intake.pk})
+    body = response.content.decode()
+    assert body.count('name="ids"') == 50
+    assert "1200" in body.replace(",", "").replace("\u202f", "").replace(" ", "")

@@ -1,0 +1,65 @@
+"""Junk thrown at the sign-up form and endpoints: a message, never a crash, never a row."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wagtail_buddy.forms import ParticipantForm
+from wagtail_buddy.models import Participant
+
+FIELDS = ["first_name", "last_name", "email", "phone", "birth_year", "gender",
+          "gender_preference", "nationality", "languages", "interests", "university",
+          "faculty", "home_university", "arrival_date", "available_from", "available_until",
+          "capacity", "exchange_country", "motivation", "preferred_language", "consent",
+          "charter", "website"]
+junk = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["", "0", "-1", "1e309", "２０２０", "2027-13-45", "\x00", "\u202e",
+                     "<b>x</b>", "99999999999999999999999", "None", "[]", "x" * 5000]),
+    st.lists(st.text(max_size=20), max_size=3),
+)
+FAST = settings(max_examples=40, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@FAST
+@given(data=st.dictionaries(st.sampled_from(FIELDS), junk, max_size=len(FIELDS)),
+       role=st.sampled_from(["local", "international"]))
+def test_form_never_raises_on_junk(programme, intake, data, role):
+    post = QueryDict(mutable=True)  # what a request gives the form: lists of strings
+    for name, value in data.items():
+        post.setlist(name, value if isinstance(value, list) else [value])
+    form = ParticipantForm(post, programme=programme, role=role)
+    valid = form.is_valid()
+    assert valid or form.errors
+    if not valid:
+        for name in form.errors:
+            assert name == "__all__" or name in form.fields
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(FIELDS), junk, max_size=len(FIELDS)))
+@pytest.mark.usefixtures("buddy_cache")
+def test_signup_endpoint_answers_junk_with_a_form(client, programme, intake, data):
+    url = programme.url + programme.reverse_subpage("signup", kwargs={"role": "local"})
+    response = client.post(url, data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert b"buddy-error" in response.content
+    assert not Participant.objects.exclude(status="unconfirmed").exists()
+
+
+@pytest.mark.usefixtures("buddy_cache")
+@pytest.mark.parametrize("path", ["me/{t}/", "me/{t}/download/", "me/{t}/withdraw/",
+                                  "me/{t}/delete/", "confirm/{t}/", "checkin/{t}/"])
+@pytest.mark.parametrize("token", ["x", "a" * 600, "WzEsImFiYyJd" + "A" * 49, "0" * 60])
+def test_token_routes_refuse_junk(client, programme, path, token):
+    url = programme.url + path.format(t=token)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code in (404, 405, 410), (url, response.status_code)
