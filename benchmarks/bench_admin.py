@@ -96,7 +96,7 @@ def main() -> int:
         ("participants, filtered", participants,
          {"role": "international", "language": "es", "status": "proposed"}),
         ("participants, search", participants, {"q": "mar"}),
-        ("participant inspect", reverse(f"{ns.replace('_admin', '')}_participant_modeladmin_inspect",
+        ("participant inspect", reverse("wagtail_buddy_participant_modeladmin_inspect",
                                         args=[first_match.mentee_id]), {}),
         ("proposals (review)", reverse(f"{ns}:proposals", args=[intake.pk]), {}),
         ("proposals, page 50", reverse(f"{ns}:proposals", args=[intake.pk]), {"p": 50}),

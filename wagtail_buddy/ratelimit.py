@@ -44,14 +44,10 @@ def hit(request: HttpRequest, scope: str, limit: int | None = None) -> bool:
     key = _key(scope, client_ip(request), window)
     try:
         cache = caches[buddy_settings.RATE_LIMIT_CACHE]
-        if cache.add(key, 1, timeout=WINDOW + 60):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=WINDOW + 60)
-                count = 1
+        try:  # the common case is a known IP: one increment, no failed insert first
+            count = cache.incr(key)
+        except ValueError:  # first attempt this hour (or a race with another first attempt)
+            count = 1 if cache.add(key, 1, timeout=WINDOW + 60) else cache.incr(key)
     except Exception:  # noqa: BLE001 - fail open, see module docstring
         logger.warning("wagtail-buddy rate-limit cache unavailable", exc_info=True)
         return True

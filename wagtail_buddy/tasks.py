@@ -59,3 +59,10 @@ def fail_stuck_runs() -> int:
     from .services.matching import fail_stuck_runs as fail
 
     return fail()
+
+
+def flush_outbox() -> int:
+    """Requeue emails lost between commit and broker, or stuck mid-send (every 5 minutes)."""
+    from .services.retry import flush_outbox as flush
+
+    return flush()

@@ -192,7 +192,7 @@ def test_buddy_schedules_is_idempotent(db, settings):
     assert {s.func for s in schedules.values()} == {
         "wagtail_buddy.tasks.send_due_checkins", "wagtail_buddy.tasks.remind_unconfirmed",
         "wagtail_buddy.tasks.purge_unconfirmed", "wagtail_buddy.tasks.apply_retention",
-        "wagtail_buddy.tasks.fail_stuck_runs", "wagtail_buddy.services.retry.flush_outbox",
+        "wagtail_buddy.tasks.fail_stuck_runs", "wagtail_buddy.tasks.flush_outbox",
     }
     stuck = schedules["wagtail-buddy: fail stuck matching runs"]
     assert (stuck.schedule_type, stuck.minutes, stuck.repeats) == (Schedule.MINUTES, 10, -1)

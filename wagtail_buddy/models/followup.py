@@ -23,6 +23,9 @@ class CheckIn(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating (1-5)"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
 
+    # Personal rows, not content: skip Wagtail's reference index (and its queries).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")

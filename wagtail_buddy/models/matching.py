@@ -39,6 +39,9 @@ class MatchingRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Personal rows, not content: skip Wagtail's reference index (and its queries).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("matching run")
@@ -111,6 +114,9 @@ class Match(models.Model):
     end_reason = models.TextField(_("reason"), blank=True)
 
     objects = MatchQuerySet.as_manager()
+
+    # Personal rows, not content: skip Wagtail's reference index (and its queries).
+    wagtail_reference_index_ignore = True
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -128,6 +128,9 @@ class Participant(models.Model):
 
     objects = ParticipantQuerySet.as_manager()
 
+    # Personal rows, not content: skip Wagtail's reference index (and its queries).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("participant")

@@ -20,6 +20,9 @@ class IntakeStats(models.Model):
         _("personal data deleted at"), null=True, blank=True
     )
 
+    # Personal rows, not content: skip Wagtail's reference index (and its queries).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("intake statistics")
         verbose_name_plural = _("intake statistics")

@@ -150,8 +150,10 @@ def build_context(email: OutboundEmail) -> dict:
         "programme": programme,
         "intake": participant.intake,
         "site_url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/"),
-        **{k: v for k, v in email.context.items() if not k.endswith("_id")},
+        **{k: v for k, v in email.context.items() if not k.endswith("_id") and k != "links"},
     }
+    if email.context.get("links"):
+        context.update(_links(participant, email.context["links"]))
     if "match_id" in email.context:
         match = Match.objects.select_related("mentee", "mentor").filter(
             pk=email.context["match_id"]).first()
@@ -159,6 +161,15 @@ def build_context(email: OutboundEmail) -> dict:
         if match:
             context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
     return context
+
+
+def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
+    """Private links named in the context, signed at send time (keeps the request cheap)."""
+    from . import tokens
+
+    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
+    cache: dict = {}
+    return {name: builders[name](participant, cache) for name in names if name in builders}
 
 
 def render_email(email: OutboundEmail) -> EmailMultiAlternatives:

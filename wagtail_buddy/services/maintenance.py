@@ -231,7 +231,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("wagtail-buddy: fail stuck matching runs",
                  "wagtail_buddy.tasks.fail_stuck_runs", "I", 10),
     ScheduleSpec("wagtail-buddy: email outbox sweep",
-                 "wagtail_buddy.services.retry.flush_outbox", "I", 5),
+                 "wagtail_buddy.tasks.flush_outbox", "I", 5),
 )
 
 

@@ -260,9 +260,16 @@ def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[in
                 weights: Mapping[str, float] | None = None) -> list[Pair]:
     """Top-``k`` feasible mentors with spare capacity for ``mentee`` (never a rejected pair)."""
     intake = mentee.intake
+    spare = spare_capacity(intake)
+    excluded = {str(pk) for pk in exclude_mentor_ids}
+    # Only mentors with a free place can be suggested: loading just those keeps this fast
+    # late in the semester, when most of thousands of buddies are full.
+    open_ids = [int(pk) for pk, free in spare.items() if free > 0 and pk not in excluded]
     mentors = list(
+        Participant.objects.filter(pk__in=open_ids).only(*PROFILE_FIELDS).order_by("pk")
+    ) if len(open_ids) <= 5000 else list(
         Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL).matchable()
-        .exclude(pk__in=list(exclude_mentor_ids)).only(*PROFILE_FIELDS).order_by("pk")
+        .exclude(pk__in=[int(pk) for pk in excluded]).only(*PROFILE_FIELDS).order_by("pk")
     )
     if not mentors:
         return []
@@ -277,7 +284,7 @@ def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[in
     if weights is None:
         weights = programme_config(intake.programme)["weights"]
     return suggest(to_mentee(mentee_row), [to_mentor(m) for m in mentors],
-                   spare_capacity=spare_capacity(intake), weights=weights,
+                   spare_capacity=spare, weights=weights,
                    forbidden=forbidden, k=k)
 
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from ..models import BuddyProgrammePage, Intake, Participant
 from .emails import queue_email
-from .tokens import confirmation_url, private_url
 
 RESEND_WINDOW = 15 * 60
 INACTIVE = (Participant.Status.WITHDRAWN, Participant.Status.ENDED)
@@ -60,14 +59,14 @@ def _resend_key() -> str:
 
 
 def send_confirmation(participant: Participant, key: str = "0") -> None:
-    queue_email(participant, "confirm", key=key, context={
-        "confirm_url": confirmation_url(participant), "private_url": private_url(participant),
-    })
+    """Queue the opt-in email; its links are signed when it is sent, not in the request."""
+    queue_email(participant, "confirm", key=key,
+                context={"links": ["confirm_url", "private_url"]})
 
 
 def send_private_link(participant: Participant, key: str | None = None) -> None:
     queue_email(participant, "private_link", key=key or _resend_key(),
-                context={"private_url": private_url(participant)})
+                context={"links": ["private_url"]})
 
 
 def resend_link(participant: Participant) -> None:
@@ -88,9 +87,19 @@ def _fill(participant: Participant, form, programme: BuddyProgrammePage) -> Part
     return participant
 
 
-def _save_m2m(participant: Participant, form) -> None:
-    participant.languages.set(form.cleaned_data.get("languages") or [])
-    participant.interests.set(form.cleaned_data.get("interests") or [])
+def _save_m2m(participant: Participant, form, *, new: bool = False) -> None:
+    languages = form.cleaned_data.get("languages") or []  # ISO codes, the Language pk
+    interests = form.cleaned_data.get("interests") or []
+    if not new:
+        participant.languages.set(languages)
+        participant.interests.set(interests)
+        return
+    # A brand-new row has no links yet: two bulk inserts instead of read-then-write.
+    Languages, Interests = Participant.languages.through, Participant.interests.through
+    Languages.objects.bulk_create(
+        [Languages(participant_id=participant.pk, language_id=code) for code in languages])
+    Interests.objects.bulk_create(
+        [Interests(participant_id=participant.pk, interest_id=i.pk) for i in interests])
 
 
 def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> SignupOutcome:
@@ -117,7 +126,7 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
                 participant = _fill(Participant(intake=intake, role=role), form, programme)
                 key = "0"
             participant.save()
-            _save_m2m(participant, form)
+            _save_m2m(participant, form, new=key == "0")
             send_confirmation(participant, key=key)
     except IntegrityError:  # a concurrent request registered the same address first
         existing = Participant.objects.filter(intake=intake, role=role, email=email).first()
