@@ -8,11 +8,17 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from .admin import modeladmin
 from .admin import urls as admin_urls
+from .admin.intakes import intake_viewset, interest_viewset
 from .admin.modeladmin import INDEX_URL_NAME
 from .admin.panels import BuddyHomePanel
-from .permissions import can_match, can_view_participants
+from .permissions import can_manage_settings, can_match, can_view_participants
 
 participant_admin = modeladmin.register()
+
+
+@hooks.register("register_admin_viewset")
+def register_vocabulary_viewsets():
+    return [intake_viewset, interest_viewset]
 
 
 @hooks.register("register_admin_urls")
@@ -49,6 +55,10 @@ buddy_menu = Menu(items=[
     PermissionMenuItem(_("Waiting list"), _go("waiting"), icon_name="time", order=500),
     PermissionMenuItem(_("Introductions"), _go("introductions"), icon_name="mail", order=600),
     PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
+    PermissionMenuItem(_("Intakes"), reverse_lazy("wagtail_buddy_intakes:index"),
+                       icon_name="date", order=800, check=can_manage_settings),
+    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:index"),
+                       icon_name="tag", order=900, check=can_manage_settings),
 ])
 
 

@@ -96,7 +96,8 @@ class Command(BaseCommand):
         perms = Permission.objects.filter(
             content_type__app_label="wagtail_buddy",
             codename__in=["view_participant", "match_participants", "manage_programme_settings",
-                          "change_participant"],
+                          "change_participant", "add_intake", "change_intake", "view_intake",
+                          "add_interest", "change_interest", "view_interest"],
         )
         group.permissions.add(*perms, Permission.objects.get(codename="access_admin"))
         programme.coordinator_groups.add(group)

@@ -1,0 +1,71 @@
+"""Intakes and interests in the admin: scoped to the coordinator's programmes."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from wagtail_buddy.models import Intake, Interest
+
+from ..conftest import make_coordinator, make_programme
+
+pytestmark = pytest.mark.django_db
+
+CODENAMES = ("view_participant", "manage_programme_settings", "add_intake", "change_intake",
+             "view_intake", "add_interest", "change_interest", "view_interest")
+
+
+@pytest.fixture
+def two_sections(django_user_model, home_page, programme, intake):
+    other = make_programme(home_page, "Other section")
+    other_intake = Intake.objects.create(programme=other, name="Their autumn",
+                                         starts_on=date(2027, 9, 1), ends_on=date(2028, 1, 31))
+    mine = make_coordinator(django_user_model, "mine", programme, CODENAMES)
+    return mine, other, other_intake
+
+
+def test_intake_list_shows_only_my_programmes(client, two_sections, intake):
+    mine, _, other_intake = two_sections
+    client.force_login(mine)
+    response = client.get(reverse("wagtail_buddy_intakes:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert intake.name in html
+    assert other_intake.name not in html
+
+
+def test_another_sections_intake_cannot_be_opened_or_changed(client, two_sections):
+    mine, _, other_intake = two_sections
+    client.force_login(mine)
+    url = reverse("wagtail_buddy_intakes:edit", args=[other_intake.pk])
+    assert client.get(url).status_code != 200
+    client.post(url, {"programme": other_intake.programme_id, "name": "Hijacked",
+                      "starts_on": "2027-09-01", "ends_on": "2028-01-31"})
+    other_intake.refresh_from_db()
+    assert other_intake.name == "Their autumn"
+
+
+def test_create_form_offers_only_my_programmes(client, two_sections, programme):
+    mine, other, _ = two_sections
+    client.force_login(mine)
+    response = client.get(reverse("wagtail_buddy_intakes:add"))
+    assert response.status_code == 200
+    choices = list(response.context["form"].fields["programme"].queryset)
+    assert choices == [programme.specific] or [c.pk for c in choices] == [programme.pk]
+    response = client.post(reverse("wagtail_buddy_intakes:add"), {
+        "programme": other.pk, "name": "Sneaky", "starts_on": "2027-09-01",
+        "ends_on": "2028-01-31"})
+    assert not Intake.objects.filter(name="Sneaky").exists()
+    response = client.post(reverse("wagtail_buddy_intakes:add"), {
+        "programme": programme.pk, "name": "Autumn 2027", "starts_on": "2027-09-01",
+        "ends_on": "2028-01-31", "signup_open": "on"})
+    assert Intake.objects.filter(name="Autumn 2027", programme=programme).exists()
+
+
+def test_coordinators_manage_the_interest_vocabulary(client, two_sections):
+    mine, _, _ = two_sections
+    client.force_login(mine)
+    response = client.post(reverse("wagtail_buddy_interests:add"),
+                           {"name": "Salsa", "slug": "salsa", "active": "on"})
+    assert response.status_code == 302
+    assert Interest.objects.filter(slug="salsa", active=True).exists()

@@ -1,0 +1,114 @@
+"""Intakes and the interest vocabulary, managed with Wagtail's own ModelViewSet.
+
+Intakes are scoped like everything else: a coordinator sees, edits and creates intakes
+only for the programmes of their groups (``ProgrammeScopedPolicy``); the programme
+choice in the form is limited the same way.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from ..models import Intake, Interest
+from ..permissions import programmes_for_user
+
+
+class ProgrammeScopedPolicy(ModelPermissionPolicy):
+    """Model permissions, and the instance must belong to a programme the user coordinates."""
+
+    def _allowed(self, user, instance) -> bool:
+        # Cached on the user object for the request: listing buttons ask once per row.
+        if not hasattr(user, "_buddy_programme_ids"):
+            user._buddy_programme_ids = set(programmes_for_user(user).values_list("pk", flat=True))
+        return instance.programme_id in user._buddy_programme_ids
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and self._allowed(user, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions) and self._allowed(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return self.model._default_manager.filter(programme__in=programmes_for_user(user))
+
+
+register_permission_policy(Intake, ProgrammeScopedPolicy(Intake))
+
+
+class IntakeForm(WagtailAdminModelForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "programme" in self.fields:
+            self.fields["programme"].queryset = programmes_for_user(for_user)
+
+
+class IntakeIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return (super().get_base_queryset().select_related("programme")
+                .filter(programme__in=programmes_for_user(self.request.user)))
+
+
+class ScopedObjectMixin:
+    """Wagtail's object views check model permissions; add the programme scope."""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not programmes_for_user(self.request.user).filter(pk=obj.programme_id).exists():
+            raise PermissionDenied
+        return obj
+
+
+def scoped(view_class: type) -> type:
+    return type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
+
+
+class IntakeViewSet(ModelViewSet):
+    model = Intake
+    icon = "date"
+    menu_label = _("Intakes")
+    add_to_admin_menu = False
+    url_prefix = "buddy/intakes"
+    name = "wagtail_buddy_intakes"
+    index_view_class = IntakeIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    copy_view_class = scoped(generic.CopyView)
+    history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
+    edit_handler = ObjectList([
+        FieldPanel("programme"),
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel("signup_open"),
+        FieldRowPanel([FieldPanel("max_locals"), FieldPanel("max_internationals")]),
+    ], base_form_class=IntakeForm)
+    list_display = ["name", "programme", "starts_on", "ends_on", "signup_open"]
+    list_filter = ["signup_open"]
+    search_fields = ["name"]
+
+
+class InterestViewSet(ModelViewSet):
+    model = Interest
+    icon = "tag"
+    menu_label = _("Interests")
+    add_to_admin_menu = False
+    url_prefix = "buddy/interests"
+    name = "wagtail_buddy_interests"
+    form_fields = ["name", "slug", "active"]
+    list_display = ["name", "slug", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+
+
+intake_viewset = IntakeViewSet()
+interest_viewset = InterestViewSet()
