@@ -88,6 +88,8 @@ def register_buddy_log_actions(actions):
         ("wagtail_buddy.match_cancel", _("Cancel match"), _("Match cancelled")),
         ("wagtail_buddy.participant_confirm_email", _("Confirm email manually"),
          _("Email confirmed by a coordinator")),
+        ("wagtail_buddy.participant_erase", _("Erase participant"),
+         _("Participant and their data erased")),
         ("wagtail_buddy.participant_withdraw", _("Withdraw participant"),
          _("Withdrawn by a coordinator")),
         ("wagtail_buddy.participant_move", _("Move to another intake"),

@@ -117,6 +117,7 @@ class ParticipantBulkForm(forms.Form):
         ("confirm_email", _("Confirm email manually")),
         ("withdraw", _("Withdraw")),
         ("move", _("Move to intake")),
+        ("erase", _("Erase all their data (right to erasure)")),
     ]
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     intake = forms.ModelChoiceField(label=_("Target intake"), queryset=Intake.objects.none(),

@@ -693,6 +693,12 @@ class ParticipantsBulkView(BuddyAdminView, View):
             n = proposals.confirm_emails(people, request.user)
             messages.success(request, ngettext("%(n)s email confirmed.",
                                                "%(n)s emails confirmed.", n) % {"n": n})
+        elif action == "erase":
+            if not can_manage_settings(request.user):
+                raise PermissionDenied
+            n = proposals.erase(people, request.user)
+            messages.success(request, ngettext("%(n)s participant erased.",
+                                               "%(n)s participants erased.", n) % {"n": n})
         elif action == "withdraw":
             n = proposals.withdraw(people, request.user)
             messages.success(request, ngettext("%(n)s participant withdrawn.",

@@ -283,6 +283,20 @@ def withdraw(participants: Sequence[Participant], user, reason: str = "") -> int
     return len(targets)
 
 
+def erase(participants: Sequence[Participant], user) -> int:
+    """Right to erasure on a student's request: delete them with their matches and emails.
+
+    The audit entry is written first and names no one ("participant #id").
+    """
+    from .participant_data import erase as erase_one
+
+    with transaction.atomic():
+        audit(participants, "wagtail_buddy.participant_erase", user)
+        for participant in participants:
+            erase_one(participant)
+    return len(participants)
+
+
 def move_intake(participants: Sequence[Participant], intake, user) -> tuple[int, int]:
     """Move people without an open match to ``intake``; returns ``(moved, skipped)``.
 
