@@ -1,4 +1,4 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server."""
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live server."""
 
 from __future__ import annotations
 

@@ -26,8 +26,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
 __all__ = ["Assignment", "assign"]
 
@@ -44,6 +43,72 @@ class Assignment:
     bf_rounds: int
     lap_seconds: float = 0.0
     edges: int = 0
+
+
+def _min_cost_flow(
+    n_rows: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    weights: np.ndarray,
+    nslots: np.ndarray,
+    offset: np.ndarray,
+    spread: tuple[np.ndarray, int] | None,
+) -> np.ndarray:
+    """Optimal matching as a capacitated min-cost flow (OR-Tools, exact integers).
+
+    Nodes: rows (supply 1), used mentors, sink (demand ``n_rows``). Arcs: row -> mentor
+    (capacity 1, cost ``-w``), row -> sink ("unmatched", cost 0), mentor -> sink one arc per
+    slot (capacity 1, cost = the slot penalty; one arc of capacity ``nslots`` without spread).
+    Returns the matched slot column of every row in the slot-expanded numbering (slot ``k`` of
+    a mentor = its ``k``-th matched row, by row order), or its private "unmatched" column.
+    """
+    S = int(offset[-1])
+    if n_rows == 0:
+        return np.zeros(0, np.int64)
+    used = np.nonzero(nslots > 0)[0]
+    node_of_mentor = np.full(len(nslots), -1, np.int64)
+    node_of_mentor[used] = n_rows + np.arange(len(used))
+    sink = n_rows + len(used)
+    tails = [rows, np.arange(n_rows, dtype=np.int64)]
+    heads = [node_of_mentor[cols], np.full(n_rows, sink, np.int64)]
+    caps = [np.ones(len(rows), np.int64), np.ones(n_rows, np.int64)]
+    costs = [-weights, np.zeros(n_rows, np.int64)]
+    if spread is None:
+        tails.append(node_of_mentor[used])
+        heads.append(np.full(len(used), sink, np.int64))
+        caps.append(nslots[used])
+        costs.append(np.zeros(len(used), np.int64))
+    else:
+        sm = np.repeat(np.arange(len(nslots), dtype=np.int64), nslots)
+        sk = np.arange(S, dtype=np.int64) - offset[sm]
+        tails.append(node_of_mentor[sm])
+        heads.append(np.full(S, sink, np.int64))
+        caps.append(np.ones(S, np.int64))
+        costs.append((spread[0][sm] + sk) * spread[1])
+    mcf = SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
+        np.concatenate(caps), np.concatenate(costs),
+    )
+    supplies = np.zeros(sink + 1, np.int64)
+    supplies[:n_rows] = 1
+    supplies[sink] = -n_rows
+    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed: {status}")
+    flow = np.asarray(mcf.flows(np.arange(len(rows), dtype=np.int32)))
+    sel = np.nonzero(flow > 0)[0]
+    r, c = rows[sel], cols[sel]
+    if len(np.unique(r)) != len(r):
+        raise RuntimeError("min-cost flow: a row is matched twice")
+    order = np.lexsort((r, c))
+    r, c = r[order], c[order]
+    first = np.searchsorted(c, c)
+    k = np.arange(len(c), dtype=np.int64) - first
+    match_col = S + np.arange(n_rows, dtype=np.int64)
+    match_col[r] = offset[c] + k
+    return match_col
 
 
 def assign(
@@ -96,22 +161,13 @@ def assign(
     if len(e_w) and e_w.min() <= 0:
         raise ValueError("candidate weights must be positive")
 
-    wmax = int(all_w.max()) if len(all_w) else 0
     ncols = S + n_rows
-    # Cost = wmax + 1 - w > 0 (explicit zeros would not be edges); exact in float64.
     order = np.lexsort((all_cols, all_rows))
     all_rows, all_cols, all_w = all_rows[order], all_cols[order], all_w[order]
     indptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(np.bincount(all_rows, minlength=n_rows), out=indptr[1:])
-    cost = (wmax + 1 - all_w).astype(np.float64)
-    graph = csr_matrix((cost, all_cols, indptr), shape=(n_rows, ncols))
     t_lap = time.perf_counter()
-    if n_rows:
-        r_ind, c_ind = min_weight_full_bipartite_matching(graph)
-        match_col = np.empty(n_rows, np.int64)
-        match_col[r_ind] = c_ind
-    else:
-        match_col = np.zeros(0, np.int64)
+    match_col = _min_cost_flow(n_rows, rows, cols, weights, nslots, offset, spread)
     t_lap = time.perf_counter() - t_lap
 
     # ---- dual prices by Bellman-Ford on the alternating graph (see module docstring)
