@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(MANAGE) migrate --no-input -v0
 	$(MANAGE) createcachetable
 	$(MANAGE) setup_demo
+	$(MANAGE) buddy_schedules
 	@echo "Serving on http://127.0.0.1:8000 with a django-q2 worker. Ctrl-C stops both."
 	cd example_site && ../$(BIN)/python manage.py qcluster & QPID=$$!; \
 		trap 'trap - INT TERM EXIT; kill $$QPID 2>/dev/null; wait $$QPID' INT TERM EXIT; \

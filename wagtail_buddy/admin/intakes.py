@@ -61,8 +61,8 @@ class IntakeIndexView(generic.IndexView):
 class ScopedObjectMixin:
     """Wagtail's object views check model permissions; add the programme scope."""
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
         if not programmes_for_user(self.request.user).filter(pk=obj.programme_id).exists():
             raise PermissionDenied
         return obj
