@@ -3,12 +3,15 @@
 The restricted problem: mentee rows, candidate edges ``(row, mentor, weight)`` with integer
 weights (``score + BIG``; ``BIG`` makes every extra matched mentee worth more than any score
 difference, which is the lexicographic objective), mentor capacities, and an optional
-per-slot penalty (spread load). It is turned into an assignment problem by giving each mentor
-one column per slot and each mentee a private "unmatched" column of weight 0, so a full
-matching always exists, and solved with SciPy's sparse LAPJV
-(:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`).
+per-slot penalty (spread load). It is solved exactly as an integer min-cost flow with
+capacities (OR-Tools' ``SimpleMinCostFlow``, cost scaling): source supply on every row,
+row -> mentor arcs of cost ``-weight``, a row -> sink "unmatched" arc of cost 0 (so a
+feasible flow always exists), and mentor -> sink arcs carrying the capacity (one per slot
+with its penalty under spread load). The flow is then read as an assignment in the
+slot-expanded graph (each mentor one column per slot, its ``k``-th matched row on slot ``k``;
+each row a private "unmatched" column of weight 0), an optimal full matching there.
 
-SciPy returns no dual prices, and the caller needs them to certify optimality over *all*
+OR-Tools returns no dual prices, and the caller needs them to certify optimality over *all*
 pairs (not only the candidates). They are recovered from the optimal matching: column prices
 ``v`` are shortest-path distances in the alternating graph, from the unmatched columns (price
 0), along arcs ``c -> m(i)`` of length ``w(i, m(i)) - w(i, c)`` for every edge ``(i, c)`` of
@@ -16,8 +19,9 @@ row ``i`` matched to ``m(i)``. Optimality of the matching means there is no nega
 no negative path from a free column, so the distances exist and are ``>= 0``; row prices are
 ``u_i = w(i, m(i)) - v[m(i)]``. Then ``u_i + v_c >= w(i, c)`` on every edge, with equality on
 matched edges and ``v = 0`` on free columns: an optimal dual solution of the assignment LP.
-Distances are computed with a vectorised Bellman-Ford (one ``reduceat`` per round), which stops
-as soon as no price changes; everything is exact int64.
+Distances are computed with a vectorised, frontier-based Bellman-Ford (each round relaxes only
+the arcs leaving columns whose price changed), which stops as soon as no price changes;
+everything is exact int64.
 """
 
 from __future__ import annotations
@@ -162,10 +166,6 @@ def assign(
         raise ValueError("candidate weights must be positive")
 
     ncols = S + n_rows
-    order = np.lexsort((all_cols, all_rows))
-    all_rows, all_cols, all_w = all_rows[order], all_cols[order], all_w[order]
-    indptr = np.zeros(n_rows + 1, np.int64)
-    np.cumsum(np.bincount(all_rows, minlength=n_rows), out=indptr[1:])
     t_lap = time.perf_counter()
     match_col = _min_cost_flow(n_rows, rows, cols, weights, nslots, offset, spread)
     t_lap = time.perf_counter() - t_lap
@@ -182,17 +182,30 @@ def assign(
     dist[match_col] = INF
     rounds = 0
     if n_rows:
-        starts = indptr[:-1]
-        while True:
-            rounds += 1
-            dc = dist[all_cols]
-            cand = np.where(dc >= INF, INF, dc + length)
-            best = np.minimum.reduceat(cand, starts)
-            cur = dist[match_col]
-            better = best < cur
-            if not better.any():
+        # Arcs c -> m(i) grouped by tail column; relax only the arcs leaving columns whose
+        # price changed in the previous round (the others cannot improve anything).
+        arc = np.nonzero(~is_m)[0]
+        a_src = all_cols[arc]
+        by_src = np.argsort(a_src, kind="stable")
+        arc = arc[by_src]
+        a_src = a_src[by_src]
+        a_dst = match_col[edge_row[arc]]
+        a_len = length[arc]
+        cptr = np.zeros(ncols + 1, np.int64)
+        np.cumsum(np.bincount(a_src, minlength=ncols), out=cptr[1:])
+        frontier = np.nonzero(dist < INF)[0]
+        while len(frontier):
+            lo_, cnt = cptr[frontier], cptr[frontier + 1] - cptr[frontier]
+            total_ = int(cnt.sum())
+            if not total_:
                 break
-            dist[match_col[better]] = best[better]
+            rounds += 1
+            idx = np.repeat(lo_ - (np.cumsum(cnt) - cnt), cnt) + np.arange(total_)
+            cand = np.repeat(dist[frontier], cnt) + a_len[idx]
+            new = dist.copy()
+            np.minimum.at(new, a_dst[idx], cand)
+            frontier = np.nonzero(new < dist)[0]
+            dist = new
             if rounds > ncols + 2:
                 raise RuntimeError("negative cycle in the alternating graph: matching not optimal")
     if n_rows and (dist[match_col] >= INF).any():
