@@ -102,12 +102,14 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     @property
     def canonical(self) -> "BuddyProgrammePage":
         """The copy that owns intakes and participants (the first-created translation)."""
-        if not getattr(self, "_canonical", None):
-            self._canonical = (
-                BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
-                .order_by("pk").first() or self
-            )
-        return self._canonical
+        cached = self.__dict__.get("_canonical")
+        if cached is None:
+            first = (BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
+                     .order_by("pk").first())
+            cached = self if first is None or first.pk == self.pk else first
+            cached.__dict__["_canonical"] = cached  # the canonical copy knows it is one
+            self.__dict__["_canonical"] = cached
+        return cached
 
     @property
     def display_name(self) -> str:
