@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+import time
 
 import pytest
 from django.core import mail
-from django.utils import translation
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from wagtail import blocks
 
+from wagtail_buddy import ratelimit
 from wagtail_buddy.models import Intake, OutboundEmail, Participant
 from wagtail_buddy.services import signup as signup_service
 
@@ -345,3 +351,25 @@ def test_register_service_reports_outcomes(programme, intake, signup_payload):
     assert (first.kind, second.kind) == ("created", "duplicate")
     assert second.participant == first.participant
     assert OutboundEmail.objects.filter(purpose="confirm").count() == 2
+
+
+def test_rate_limit_counter_lives_for_the_whole_window_on_the_database_cache(db, rf,
+                                                                            monkeypatch):
+    """BaseCache.incr would re-set the key with the 5-minute default timeout."""
+    cache = DatabaseCache("buddy_cache", {})  # the real database cache of the test database
+    monkeypatch.setattr(ratelimit, "caches", {"default": cache})
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9")
+    assert ratelimit.hit(request, "window-test", limit=5)
+    assert ratelimit.hit(request, "window-test", limit=5)
+    key = cache.make_and_validate_key(
+        ratelimit._key("window-test", "203.0.113.9", int(time.time() // ratelimit.WINDOW)))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM buddy_cache WHERE cache_key = %s", [key])
+        (expires,) = cursor.fetchone()
+    if isinstance(expires, str):
+        expires = parse_datetime(expires)
+    if timezone.is_naive(expires):
+        expires = timezone.make_aware(expires, datetime.UTC)
+    assert expires - timezone.now() > datetime.timedelta(seconds=3000)
+    assert cache.get(ratelimit._key("window-test", "203.0.113.9",
+                                    int(time.time() // ratelimit.WINDOW))) == 2

@@ -1,8 +1,10 @@
 """Per-IP rate limiting of the public forms on a shared Django cache (no extra dependency).
 
 A fixed one-hour window per (scope, IP): ``cache.add`` creates the counter with its
-expiry, ``cache.incr`` bumps it atomically on every real backend (Redis, Memcached,
-database, locmem). The cache is ``buddy_settings.RATE_LIMIT_CACHE``; it must be shared by
+expiry, ``cache.incr`` bumps it atomically on Redis, Memcached and locmem. Backends that
+inherit ``BaseCache.incr`` (the database cache) re-set the key with the *default* timeout
+(five minutes), which would cut the window short; there the counter is re-set with the
+window's own expiry instead. The cache is ``buddy_settings.RATE_LIMIT_CACHE``; it must be shared by
 all web workers, so a per-process ``locmem`` cache only limits per process.
 
 If the cache is down the request is allowed (and logged): a broken cache must not stop
@@ -16,6 +18,7 @@ import logging
 import time
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 from .conf import buddy_settings
@@ -37,6 +40,18 @@ def _key(scope: str, ip: str, window: int) -> str:
     return f"wagtail_buddy:rl:{scope}:{digest}:{window}"
 
 
+def _increment(cache, key: str) -> int:
+    """``cache.incr`` that keeps the key alive for the whole window on every backend."""
+    if type(cache).incr is not BaseCache.incr:
+        return cache.incr(key)
+    value = cache.get(key)
+    if value is None:
+        raise ValueError(key)
+    value = int(value) + 1
+    cache.set(key, value, timeout=WINDOW + 60)
+    return value
+
+
 def hit(request: HttpRequest, scope: str, limit: int | None = None) -> bool:
     """Count one attempt; True while the IP is within ``limit`` attempts this hour."""
     limit = int(buddy_settings.SIGNUP_RATE_LIMIT if limit is None else limit)
@@ -45,9 +60,9 @@ def hit(request: HttpRequest, scope: str, limit: int | None = None) -> bool:
     try:
         cache = caches[buddy_settings.RATE_LIMIT_CACHE]
         try:  # the common case is a known IP: one increment, no failed insert first
-            count = cache.incr(key)
+            count = _increment(cache, key)
         except ValueError:  # first attempt this hour (or a race with another first attempt)
-            count = 1 if cache.add(key, 1, timeout=WINDOW + 60) else cache.incr(key)
+            count = 1 if cache.add(key, 1, timeout=WINDOW + 60) else _increment(cache, key)
     except Exception:  # noqa: BLE001 - fail open, see module docstring
         logger.warning("wagtail-buddy rate-limit cache unavailable", exc_info=True)
         return True
