@@ -19,7 +19,6 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(MANAGE) migrate --no-input -v0
-	$(MANAGE) createcachetable
 	$(MANAGE) setup_demo
 	$(MANAGE) buddy_schedules
 	@echo "Serving on http://127.0.0.1:8000 with a django-q2 worker. Ctrl-C stops both."

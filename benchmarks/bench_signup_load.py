@@ -4,11 +4,13 @@ For each database (SQLite file, PostgreSQL) it builds a fresh database, starts t
 site under gunicorn (2 sync workers) with ``loadtest.settings`` (DEBUG off), and drives
 ``--connections`` concurrent clients (threads + http.client, loopback only) at
 
-* the bare ``wagtail.contrib.forms`` page with five fields (the yardstick), then
+* the bare ``wagtail.contrib.forms`` page with five fields (the yardstick), and
 * the buddy programme's international sign-up form,
 
-each for ``--duration`` seconds (at most ``--max-requests`` posts). Every client first GETs
-the form (CSRF cookie and token), then POSTs unique submissions back to back. Afterwards it
+each for ``--duration`` seconds (at most ``--max-requests`` posts), alternating between
+them in ``--rounds`` rounds so that a noisy or throttled host slows both alike. Every
+client first GETs the form (CSRF cookie and token), then POSTs unique submissions back to
+back. Afterwards it
 stops gunicorn, checks its log for errors and "database is locked", and counts the rows:
 every accepted sign-up must be stored with exactly one confirmation email queued, every
 accepted bare submission stored. It prints a table and exits 1 if the target (sign-up >=
@@ -33,6 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -276,13 +279,24 @@ def load(port: int, path: str, kind: str, marker: str, *, connections: int, dura
     return result
 
 
+def merge(total: Result, part: Result) -> None:
+    """Add one round's measurements to the run's total for that form."""
+    total.latencies += part.latencies
+    total.accepted += part.accepted
+    total.errors += part.errors
+    total.elapsed += part.elapsed
+    total.per_client = [a + b for a, b in zip_longest(total.per_client, part.per_client,
+                                                      fillvalue=0)]
+
+
 # --- the site under test -------------------------------------------------------------
 
 
 def site_env(db: str, workdir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
-    env.update(DJANGO_SETTINGS_MODULE="loadtest.settings", PYTHONPATH=str(SITE), **extra)
+    env.update(DJANGO_SETTINGS_MODULE="loadtest.settings", PYTHONPATH=str(SITE),
+               CACHE_DIR=str(workdir / "cache"), **extra)
     if db == "sqlite":
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
     else:
@@ -344,23 +358,27 @@ def run_db(db: str, args, port: int, sqlite_mode: str = "immediate") -> dict:
     if db == "postgres":
         reset_postgres()
     manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "createcachetable")
     urls = json.loads(manage(env, "loadtest_setup").strip().splitlines()[-1])
     log = workdir / "gunicorn.log"
     server = start_gunicorn(env, port, args.workers, log)
     try:
-        common = dict(connections=args.connections, duration=args.duration,
-                      max_requests=args.max_requests)
+        # Interleaved rounds (bare, sign-up, bare, ...): a shared or throttled host slows
+        # both forms alike instead of whichever happened to run in the slow half.
+        common = dict(connections=args.connections, duration=args.duration / args.rounds,
+                      max_requests=max(1, args.max_requests // args.rounds))
         marker = f"{db}{int(time.time())}"
-        bare = load(port, urls["bare_form"], "bare", f"b{marker}", **common)
-        probe = None
+        bare, probe, signup = Result("bare"), None, Result("signup")
         if "probe" in args.forms:
-            probe = load(port, urls["probe"], "probe", f"p{marker}", **common)
-        if urls["signup"]["international"] and "signup" in args.forms:
-            signup = load(port, urls["signup"]["international"], "signup", f"s{marker}",
-                          **common)
-        else:
-            signup = Result("signup", errors=["sign-up route not found or not requested"])
+            probe = Result("probe")
+        if not (urls["signup"]["international"] and "signup" in args.forms):
+            signup.errors.append("sign-up route not found or not requested")
+        for round_ in range(args.rounds):
+            merge(bare, load(port, urls["bare_form"], "bare", f"b{round_}{marker}", **common))
+            if probe is not None:
+                merge(probe, load(port, urls["probe"], "probe", f"p{round_}{marker}", **common))
+            if not signup.errors:
+                merge(signup, load(port, urls["signup"]["international"], "signup",
+                                   f"s{round_}{marker}", **common))
     finally:
         stop(server)
     server_log = log.read_text()
@@ -434,7 +452,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgres"],
                         choices=["sqlite", "postgres", "sqlite-deferred"])
-    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--duration", type=float, default=15.0,
+                        help="seconds of load per form, split over --rounds")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternate the forms this many times (drift hits both alike)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=5000)

@@ -74,6 +74,34 @@ def test_translated_copies_share_the_canonical_programme(programme):
     assert programme.canonical.pk == programme.pk
 
 
+def test_current_intake_follows_the_canonical_copy_after_it_is_deleted(programme, intake):
+    from wagtail.models import Locale
+
+    from wagtail_buddy.models import BuddyProgrammePage
+
+    french = Locale.objects.create(language_code="fr")
+    copy = programme.copy_for_translation(french, copy_parents=True)
+    assert BuddyProgrammePage.objects.get(pk=copy.pk).current_intake == intake  # remembered
+    programme.delete()  # the canonical copy goes, and its intake with it
+    autumn = Intake.objects.create(programme=copy, name="Autumn 2027", signup_open=True,
+                                   starts_on=date(2027, 9, 1), ends_on=date(2028, 1, 31))
+    fresh = BuddyProgrammePage.objects.get(pk=copy.pk)
+    assert fresh.current_intake == autumn
+    assert fresh.canonical.pk == copy.pk
+
+
+def test_canonical_is_found_again_after_the_remembered_copy_is_deleted(programme):
+    from wagtail.models import Locale
+
+    from wagtail_buddy.models import BuddyProgrammePage
+
+    french = Locale.objects.create(language_code="fr")
+    copy = programme.copy_for_translation(french, copy_parents=True)
+    assert BuddyProgrammePage.objects.get(pk=copy.pk).canonical.pk == programme.pk
+    programme.delete()
+    assert BuddyProgrammePage.objects.get(pk=copy.pk).canonical.pk == copy.pk
+
+
 def test_consent_version_changes_with_the_privacy_text(programme):
     before = programme.consent_version()
     programme.privacy_notice = "<p>New text</p>"

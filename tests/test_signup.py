@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core import mail
 from django.core.cache.backends.db import DatabaseCache
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -78,7 +79,7 @@ def test_form_renders_role_fields_with_labels(client, programme, intake, interes
     assert 'type="date"' in html
     assert '<label class="buddy-label" for="id_first_name">' in html
     assert "<legend" in html and 'value="hiking"' not in html  # interests by pk
-    assert 'aria-describedby="id_birth_year_help"' in html
+    assert 'aria-describedby="id_birth_year_helptext"' in html
     assert "We store your data." in html and "Be kind." in html
 
 
@@ -353,10 +354,13 @@ def test_register_service_reports_outcomes(programme, intake, signup_payload):
     assert OutboundEmail.objects.filter(purpose="confirm").count() == 2
 
 
-def test_rate_limit_counter_lives_for_the_whole_window_on_the_database_cache(db, rf,
+def test_rate_limit_counter_lives_for_the_whole_window_on_the_database_cache(db, rf, settings,
                                                                             monkeypatch):
     """BaseCache.incr would re-set the key with the 5-minute default timeout."""
-    cache = DatabaseCache("buddy_cache", {})  # the real database cache of the test database
+    settings.CACHES = {**settings.CACHES, "db": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "buddy_cache"}}
+    call_command("createcachetable", "buddy_cache", database="default")
+    cache = DatabaseCache("buddy_cache", {})  # a real database cache in the test database
     monkeypatch.setattr(ratelimit, "caches", {"default": cache})
     request = rf.post("/", REMOTE_ADDR="203.0.113.9")
     assert ratelimit.hit(request, "window-test", limit=5)
@@ -373,3 +377,69 @@ def test_rate_limit_counter_lives_for_the_whole_window_on_the_database_cache(db,
     assert expires - timezone.now() > datetime.timedelta(seconds=3000)
     assert cache.get(ratelimit._key("window-test", "203.0.113.9",
                                     int(time.time() // ratelimit.WINDOW))) == 2
+
+
+def test_full_intake_still_sends_a_registered_address_its_link(programme, intake,
+                                                             signup_payload):
+    from wagtail_buddy.forms import ParticipantForm
+
+    def form(**overrides):
+        bound = ParticipantForm(signup_payload(**overrides), programme=programme,
+                                role="international")
+        assert bound.is_valid(), bound.errors
+        return bound
+
+    first = signup_service.register(programme, intake, "international", form())
+    intake.max_internationals = 1
+    intake.save()
+    again = signup_service.register(programme, intake, "international",
+                                    form(email="ANA.International@Example.org"))
+    newcomer = signup_service.register(programme, intake, "international",
+                                       form(email="late@example.org"))
+    assert (first.kind, again.kind, newcomer.kind) == ("created", "duplicate", "full")
+    assert again.participant == first.participant
+    assert Participant.objects.count() == 1
+    assert OutboundEmail.objects.filter(purpose="confirm").count() == 2  # sent, then re-sent
+
+
+@pytest.mark.parametrize("role", ["local", "international"])
+def test_every_aria_reference_points_at_an_element(client, programme, intake, interests,
+                                                   signup_payload, role):
+    """Screen readers read help and errors through aria-describedby: no dangling ids."""
+    pages = [
+        client.get(url(programme, role)),
+        client.post(url(programme, role), signup_payload(role, email="not-an-email",
+                                                         birth_year="1800", languages=None)),
+        client.get(programme.url + programme.reverse_subpage("request_link")),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        references = [ref for value in re.findall(r'aria-describedby="([^"]*)"', html)
+                      for ref in value.split()]
+        assert references, "the page describes no field"
+        assert not [ref for ref in references if ref not in ids], response.request["PATH_INFO"]
+    assert 'aria-invalid="true"' in pages[1].content.decode()
+
+
+@pytest.mark.parametrize("role", ["local", "international"])
+def test_signup_post_is_one_write_transaction_with_nothing_read_first(
+        client, programme, intake, interests, signup_payload, role):
+    """The semester-start path: Wagtail's routing, the intake, the interests, then inserts."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url(programme, role))  # warm caches (site root, locales)
+    data = signup_payload(role, interests=[str(interests[0].pk)])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url(programme, role), data)
+    assert response.status_code == 302
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= 15, "\n".join(statements)
+    assert not [s for s in statements if "wagtail_buddy_participant\"" in s.split("FROM")[-1]
+                and s.startswith("SELECT")], "a sign-up must not read participants first"
+    # one savepoint: the sign-up's transaction, nested in the test's
+    assert len([s for s in statements if s.startswith("SAVEPOINT")]) == 1
+    inserts = [s.split('"')[1] for s in statements if s.startswith("INSERT")]
+    assert inserts[:4] == ["wagtail_buddy_participant", "wagtail_buddy_participant_languages",
+                           "wagtail_buddy_participant_interests",
+                           "wagtail_buddy_outboundemail"]

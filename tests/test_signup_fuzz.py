@@ -63,3 +63,23 @@ def test_token_routes_refuse_junk(client, programme, path, token):
     for method in (client.get, client.post):
         response = method(url)
         assert response.status_code in (404, 405, 410), (url, response.status_code)
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "0", "1.5", "1\x00", "abc",
+                                   "", "9223372036854775808", "4" * 5000])
+def test_interest_ids_out_of_range_or_malformed_are_a_message(programme, intake, interests,
+                                                              signup_payload, value):
+    """Ids go to the database: too big for an integer column must not become a crash."""
+    form = ParticipantForm(signup_payload(interests=[str(interests[0].pk), value]),
+                           programme=programme, role="international")
+    assert not form.is_valid()
+    assert list(form.errors) == ["interests"]
+    assert "Choose interests from the list." in form.errors["interests"][0]
+
+
+def test_valid_interest_ids_clean_to_their_rows(programme, intake, interests, signup_payload):
+    chosen = [str(interests[2].pk), str(interests[0].pk), str(interests[0].pk)]
+    form = ParticipantForm(signup_payload(interests=chosen), programme=programme,
+                           role="international")
+    assert form.is_valid(), form.errors
+    assert {i.pk for i in form.cleaned_data["interests"]} == {interests[0].pk, interests[2].pk}

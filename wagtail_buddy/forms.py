@@ -16,12 +16,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
+from django.forms.models import construct_instance
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .models import BuddyProgrammePage, CheckIn, Interest, Participant
-from .vocabulary import language_choices
+from .vocabulary import ChoiceList, language_choices
 
 ROLE_FIELDS = {
     Participant.Role.INTERNATIONAL: ("home_university", "arrival_date"),
@@ -40,7 +41,7 @@ def reject_control_characters(value: str) -> None:
 
 
 def site_languages() -> list[tuple[str, str]]:
-    return [(code, str(name)) for code, name in settings.LANGUAGES]
+    return list(settings.LANGUAGES)  # names stay lazy: translated only if rendered
 
 
 def default_language() -> str:
@@ -66,16 +67,39 @@ class SearchableCheckboxes(forms.CheckboxSelectMultiple):
         super().__init__({"class": "buddy-checklist", **(attrs or {})}, choices)
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by integer id, checked with one unordered query.
+
+    Django's version builds a throwaway queryset per submitted value to check its type, then
+    an ordered one: a third of a sign-up's validation. Cleans to a list of rows.
+    """
+
+    def _check_values(self, value) -> list:
+        try:
+            ids = {int(pk) for pk in value}
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid_pk_value"],
+                                  code="invalid_pk_value", params={"pk": value}) from None
+        storable = {pk for pk in ids if 0 < pk < 2**63}  # beyond a 64-bit id: no such row
+        rows = list(self.queryset.filter(pk__in=storable).order_by()) if storable else []
+        missing = ids - {row.pk for row in rows}
+        if missing:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": min(missing)})
+        return rows
+
+
 class ParticipantForm(forms.ModelForm):
     """A participant's profile: sign-up (``signup=True``) or edit through the private link."""
 
     languages = forms.MultipleChoiceField(
         label=_("Languages you speak"), widget=SearchableCheckboxes,
+        choices=ChoiceList(language_choices),
         help_text=_("Tick every language you can hold a conversation in."),
         error_messages={"required": _("Choose at least one language you speak."),
                         "invalid_choice": _("Choose languages from the list.")},
     )
-    interests = forms.ModelMultipleChoiceField(
+    interests = ModelIdsField(
         label=_("Interests"), queryset=Interest.objects.none(), required=False,
         widget=SearchableCheckboxes,
         help_text=_("We use them to find you a buddy you will get along with."),
@@ -175,19 +199,15 @@ class ParticipantForm(forms.ModelForm):
         elif not programme.charter:
             self.fields.pop("charter", None)
 
-        self.fields["languages"].choices = language_choices()
-        current = [i.pk for i in instance.interests.all()] if instance and instance.pk else []
-        self.fields["interests"].queryset = Interest.objects.filter(
-            Q(active=True) | Q(pk__in=current)).order_by("name")
+        offered = Q(active=True)
+        if instance is not None and instance.pk:  # keep what they chose, even if retired
+            offered |= Q(pk__in=[i.pk for i in instance.interests.all()])
+        self.fields["interests"].queryset = Interest.objects.filter(offered).order_by("name")
         if "preferred_language" not in self.initial and not (instance and instance.pk):
             self.fields["preferred_language"].initial = default_language()
         year = timezone.localdate().year
         self.fields["birth_year"].widget.attrs.update(
             {"min": year - MAX_AGE, "max": year - MIN_AGE})
-        self.fields["nationality"].choices = [("", _("Choose a country"))] + list(countries)
-        if "exchange_country" in self.fields:
-            self.fields["exchange_country"].choices = (
-                [("", _("I have not been on exchange"))] + list(countries))
         if role == Participant.Role.INTERNATIONAL:
             self.fields["arrival_date"].required = True
             self.fields["home_university"].required = True
@@ -201,7 +221,6 @@ class ParticipantForm(forms.ModelForm):
                 field.validators = [v for v in field.validators
                                     if not isinstance(v, ProhibitNullCharactersValidator)]
                 field.validators.append(reject_control_characters)
-        self._set_aria()
 
     # --- extra questions ------------------------------------------------------------
 
@@ -229,25 +248,6 @@ class ParticipantForm(forms.ModelForm):
     @property
     def extra_fields(self) -> list:
         return [self[f"{EXTRA_PREFIX}{key}"] for key in self.extra_keys]
-
-    # --- accessibility --------------------------------------------------------------
-
-    def _set_aria(self) -> None:
-        """Point each input at its help text and error message (aria-describedby)."""
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_help")
-            if self.is_bound and self._errors is not None and name in self._errors:
-                ids.append(f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids and not bound.use_fieldset:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._set_aria()
 
     # --- validation -----------------------------------------------------------------
 
@@ -284,11 +284,22 @@ class ParticipantForm(forms.ModelForm):
                 self.add_error(name, _("Enter a realistic date."))
         return data
 
-    def validate_unique(self) -> None:
-        """Never tell a visitor that an email is registered: duplicates are the service's."""
+    def _post_clean(self) -> None:
+        """Django's model validation without the model's uniqueness and constraints.
 
-    def validate_constraints(self) -> None:
-        """See ``validate_unique``."""
+        The (email, intake, role) constraint is exactly "this address is registered": a
+        visitor must never learn that, so duplicates are the service's (it emails the
+        owner). The other constraint (capacity 1-5) is the form field's choices again. The
+        countries are skipped too: the form field checked them against the same list.
+        """
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields,
+                                               self._meta.exclude)
+            exclude = self._get_validation_exclusions() | {"nationality", "exchange_country"}
+            self.instance.full_clean(exclude=exclude, validate_unique=False,
+                                     validate_constraints=False)
+        except ValidationError as error:
+            self._update_errors(error)
 
     @property
     def is_bot(self) -> bool:
@@ -321,6 +332,14 @@ class ParticipantForm(forms.ModelForm):
     @property
     def settings_fields(self) -> list:
         return self.section("preferred_language")
+
+
+# The country lists, set once on the class: lazy (they follow the active language) and
+# never copied or re-normalised per form. Set here because the fields come from the model.
+ParticipantForm.base_fields["nationality"].choices = ChoiceList(
+    [("", _("Choose a country"))], countries)
+ParticipantForm.base_fields["exchange_country"].choices = ChoiceList(
+    [("", _("I have not been on exchange"))], countries)
 
 
 class CheckInForm(forms.Form):

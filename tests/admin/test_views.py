@@ -296,3 +296,23 @@ def test_view_only_coordinator_cannot_change(client, django_user_model, programm
     assert all(r.status_code in (302, 403) for r in denied)
     assert all(r.get("Location", "/admin/") == "/admin/" for r in denied)
     assert Match.objects.get(pk=pairs[0].pk).status == "proposed"
+
+
+def test_admin_form_aria_references_resolve(logged_in, intake, participant_factory,
+                                            coordinator):
+    """Django links help texts and errors by id; the admin field template must carry them."""
+    import re
+
+    match = proposals.pair_manually(participant_factory("international"),
+                                    participant_factory("local"), coordinator)
+    pages = [logged_in.get(u("matching", intake.pk)),
+             logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on"})]
+    assert pages[1].status_code == 400
+    for response in pages:
+        html = response.content.decode()
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        references = [ref for value in re.findall(r'aria-describedby="([^"]*)"', html)
+                      for ref in value.split()]
+        assert references
+        assert not [ref for ref in references if ref not in ids]
+    assert 'id="id_reason_error"' in pages[1].content.decode()

@@ -51,6 +51,12 @@ class ParticipantQuerySet(models.QuerySet):
         """Confirmed, not withdrawn: the pool a matching run may draw from."""
         return self.exclude(status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
 
+    def registered(self, intake, role: str, email: str):
+        """The sign-up of ``email`` for ``intake`` and ``role``, found through the unique
+        (case-insensitive) index instead of scanning the intake's rows."""
+        return self.alias(email_lower=Lower("email")).filter(
+            email_lower=email.lower(), intake=intake, role=role)
+
     def for_user(self, user):
         """Participants of the programmes ``user`` coordinates."""
         from ..permissions import programmes_for_user

@@ -39,6 +39,10 @@ class ExtraQuestionBlock(blocks.StructBlock):
         icon = "help"
 
 
+# translation_key -> id of the first-created copy (see BuddyProgrammePage.canonical_pk).
+_CANONICAL_PKS: dict = {}
+
+
 class BuddyProgrammePage(RoutablePageMixin, Page):
     """One section's buddy programme: intro, sign-up routes, texts and matching settings.
 
@@ -104,12 +108,31 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         """The copy that owns intakes and participants (the first-created translation)."""
         cached = self.__dict__.get("_canonical")
         if cached is None:
-            first = (BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
-                     .order_by("pk").first())
-            cached = self if first is None or first.pk == self.pk else first
-            cached.__dict__["_canonical"] = cached  # the canonical copy knows it is one
-            self.__dict__["_canonical"] = cached
+            cached = self._copy(self.canonical_pk())  # usually this page: no query at all
+            if cached is None:  # the remembered copy was deleted since
+                cached = self._copy(self.canonical_pk(fresh=True)) or self
+            self._remember_canonical(cached)
         return cached
+
+    def _copy(self, pk: int | None) -> "BuddyProgrammePage | None":
+        if pk is None or pk == self.pk:
+            return self
+        return BuddyProgrammePage.objects.filter(pk=pk).first()
+
+    def canonical_pk(self, *, fresh: bool = False) -> int | None:
+        """The canonical copy's id, remembered per process: ids only grow, so it changes
+        only if that copy is deleted, which ``current_intake`` notices and re-reads."""
+        if not fresh and self.translation_key in _CANONICAL_PKS:
+            return _CANONICAL_PKS[self.translation_key]
+        first = (BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
+                 .order_by("pk").values_list("pk", flat=True).first())
+        if first is not None:
+            _CANONICAL_PKS[self.translation_key] = first
+        return first
+
+    def _remember_canonical(self, canonical: "BuddyProgrammePage") -> None:
+        canonical.__dict__["_canonical"] = canonical  # the canonical copy knows it is one
+        self.__dict__["_canonical"] = canonical
 
     @property
     def display_name(self) -> str:
@@ -117,10 +140,17 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
     @property
     def current_intake(self) -> "Intake | None":
-        return (
-            Intake.objects.filter(programme=self.canonical, signup_open=True)
-            .order_by("-starts_on", "-pk").first()
-        )
+        """The intake open for sign-up, through the canonical copy (one query)."""
+        owner = self.canonical_pk()
+        intake = self._open_intake(owner)
+        if intake is None and self.canonical_pk(fresh=True) != owner:  # canonical deleted
+            intake = self._open_intake(self.canonical_pk())
+        return intake
+
+    @staticmethod
+    def _open_intake(programme_pk: int | None) -> "Intake | None":
+        return (Intake.objects.filter(programme_id=programme_pk, signup_open=True)
+                .order_by("-starts_on", "-pk").first())
 
     def consent_version(self) -> str:
         """A short fingerprint of the privacy notice and charter a participant agreed to."""
@@ -139,7 +169,7 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         if not getattr(self, "_signup_entries", None):
             entries = {}
             for role in ("local", "international"):
-                state, intake = signup_state(self.canonical, role)
+                state, intake = signup_state(self, role)
                 entries[role] = {"state": state, "intake": intake,
                                  "url": self.url + self.reverse_subpage(
                                      "signup", kwargs={"role": role})}

@@ -17,7 +17,7 @@ from django.forms.models import construct_instance
 from django.utils import timezone
 
 from ..models import BuddyProgrammePage, Intake, Participant
-from .emails import queue_email
+from .emails import queue_email, queue_first_email
 
 RESEND_WINDOW = 15 * 60
 INACTIVE = (Participant.Status.WITHDRAWN, Participant.Status.ENDED)
@@ -45,7 +45,8 @@ def intake_is_full(intake: Intake, role: str) -> bool:
 
 
 def signup_state(programme: BuddyProgrammePage, role: str) -> tuple[str, Intake | None]:
-    """Whether ``role`` can sign up now: (OPEN | CLOSED | FULL, the current intake)."""
+    """Whether ``role`` can sign up now on ``programme`` (any translated copy): (OPEN |
+    CLOSED | FULL, the current intake)."""
     intake = programme.current_intake
     if intake is None:
         return CLOSED, None
@@ -58,10 +59,13 @@ def _resend_key() -> str:
     return f"r{int(time.time() // RESEND_WINDOW)}"
 
 
+# The opt-in email's links are signed when it is sent (in the worker), not in the request.
+CONFIRM_CONTEXT = {"links": ["confirm_url", "private_url"]}
+
+
 def send_confirmation(participant: Participant, key: str = "0") -> None:
-    """Queue the opt-in email; its links are signed when it is sent, not in the request."""
-    queue_email(participant, "confirm", key=key,
-                context={"links": ["confirm_url", "private_url"]})
+    """Queue the opt-in email (once per ``key``)."""
+    queue_email(participant, "confirm", key=key, context=CONFIRM_CONTEXT)
 
 
 def send_private_link(participant: Participant, key: str | None = None) -> None:
@@ -103,37 +107,48 @@ def _save_m2m(participant: Participant, form, *, new: bool = False) -> None:
 
 
 def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> SignupOutcome:
-    """Store a valid sign-up form as an unconfirmed participant and email the opt-in link."""
+    """Store a valid sign-up form as an unconfirmed participant and email the opt-in link.
+
+    A new address, the common case, is one transaction of inserts with nothing read first:
+    the unique index on (email, intake, role) is what finds a duplicate, also between two
+    concurrent requests.
+    """
     if form.is_bot:
         return SignupOutcome("bot")
-    email = form.cleaned_data["email"]
-    existing = Participant.objects.filter(intake=intake, role=role, email=email).first()
-    if existing is not None and existing.status != Participant.Status.WITHDRAWN:
-        resend_link(existing)
-        return SignupOutcome("duplicate", existing)
-    if existing is None and intake_is_full(intake, role):
-        return SignupOutcome("full")
-    try:
-        with transaction.atomic():
-            if existing is not None:  # came back after withdrawing: a fresh opt-in
-                participant = _fill(existing, form, programme)
-                participant.status = Participant.Status.UNCONFIRMED
-                participant.withdrawn_at = participant.confirmed_at = None
-                participant.reminder_sent_at = None
-                participant.rotate_access_key()
-                key = f"again{int(time.time())}"
-            else:
-                participant = _fill(Participant(intake=intake, role=role), form, programme)
-                key = "0"
-            participant.save()
-            _save_m2m(participant, form, new=key == "0")
-            send_confirmation(participant, key=key)
-    except IntegrityError:  # a concurrent request registered the same address first
-        existing = Participant.objects.filter(intake=intake, role=role, email=email).first()
+    if intake_is_full(intake, role):
+        existing = Participant.objects.registered(intake, role, form.cleaned_data["email"]).first()
         if existing is None:
-            raise
+            return SignupOutcome("full")
+    else:
+        try:
+            with transaction.atomic():
+                participant = _fill(Participant(intake=intake, role=role), form, programme)
+                participant.save()
+                _save_m2m(participant, form, new=True)
+                queue_first_email(participant, "confirm", key="0", context=CONFIRM_CONTEXT)
+            return SignupOutcome("created", participant)
+        except IntegrityError:  # this address signed up before (maybe a moment ago)
+            existing = Participant.objects.registered(
+                intake, role, form.cleaned_data["email"]).first()
+            if existing is None:
+                raise
+    if existing.status != Participant.Status.WITHDRAWN:
         resend_link(existing)
         return SignupOutcome("duplicate", existing)
+    return _register_again(existing, form, programme)
+
+
+def _register_again(participant: Participant, form, programme: BuddyProgrammePage) -> SignupOutcome:
+    """Came back after withdrawing: the same row with the new answers and a fresh opt-in."""
+    with transaction.atomic():
+        _fill(participant, form, programme)
+        participant.status = Participant.Status.UNCONFIRMED
+        participant.withdrawn_at = participant.confirmed_at = None
+        participant.reminder_sent_at = None
+        participant.rotate_access_key()
+        participant.save()
+        _save_m2m(participant, form)
+        send_confirmation(participant, key=f"again{int(time.time())}")
     return SignupOutcome("created", participant)
 
 
@@ -141,7 +156,7 @@ def request_link(intake: Intake | None, email: str, role: str) -> None:
     """'I lost my link': email it if that address signed up; say nothing either way."""
     if intake is None:
         return
-    participant = Participant.objects.filter(intake=intake, role=role, email=email).first()
+    participant = Participant.objects.registered(intake, role, email).first()
     if participant is not None:
         resend_link(participant)
 

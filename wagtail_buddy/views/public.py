@@ -44,6 +44,16 @@ def sub_url(page: BuddyProgrammePage, name: str, **kwargs) -> str:
     return page.url + page.reverse_subpage(name, kwargs=kwargs or None)
 
 
+def page_url_as_requested(request: HttpRequest, page: BuddyProgrammePage, name: str,
+                          **kwargs) -> str:
+    """The programme page's URL as the visitor reached it through route ``name``: no
+    site-root lookup (a cache read) on the busiest path, and the same host and prefix."""
+    route = page.reverse_subpage(name, kwargs=kwargs or None)
+    if request.path.endswith("/" + route):
+        return request.path[: len(request.path) - len(route)]
+    return page.url
+
+
 def _links(page: BuddyProgrammePage, token: str) -> dict[str, str]:
     return {name: sub_url(page, name, token=token)
             for name in ("participant", "download", "withdraw", "delete")}
@@ -73,7 +83,7 @@ def _resolve(request: HttpRequest, page: BuddyProgrammePage, token: str, purpose
 def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> HttpResponse:
     if role not in ROLES:
         raise Http404
-    state, intake = signup.signup_state(page.canonical, role)
+    state, intake = signup.signup_state(page, role)
     if state != signup.OPEN:
         return render(request, page, "signup/closed.html", role=role, state=state)
     form = ParticipantForm(_data(request), programme=page, role=role)
@@ -85,7 +95,9 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         outcome = signup.register(page.canonical, intake, role, form)
         if outcome.kind == "full":
             return render(request, page, "signup/closed.html", role=role, state=signup.FULL)
-        return HttpResponseRedirect(sub_url(page, "sent"))
+        sent = page.reverse_subpage("sent")
+        return HttpResponseRedirect(page_url_as_requested(request, page, "signup", role=role)
+                                    + sent)
     return render(request, page, "signup/form.html", form=form, role=role)
 
 
@@ -104,7 +116,7 @@ def request_link_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpRes
                                    "Please try again later."))
             return render(request, page, "signup/request_link.html", status=429, form=form)
         if not form.cleaned_data.get("website"):
-            signup.request_link(page.canonical.current_intake or _latest_intake(page),
+            signup.request_link(page.current_intake or _latest_intake(page),
                                 form.cleaned_data["email"], form.cleaned_data["role"])
         return HttpResponseRedirect(sub_url(page, "sent"))
     return render(request, page, "signup/request_link.html", form=form)

@@ -98,8 +98,11 @@ if os.environ.get("DATABASE_URL"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                      "LOCATION": "buddy_cache"}}
+# One host: a file cache, shared by the web workers and the worker (the per-IP rate limit
+# needs a shared one) and free for the database, which the database cache is not: it costs
+# a write transaction per sign-up. REDIS_URL (below) switches to Redis for several hosts.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache"))}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -12,3 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process unless a test drives a real qcluster (BUDDY_REAL_QCLUSTER=1).
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("BUDDY_REAL_QCLUSTER") != "1"}
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Per test process, so no test sees another's cached site roots or rate-limit counters.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
