@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 
 import pytest
@@ -138,3 +139,11 @@ def signup_payload():
         return data
 
     return build
+
+
+def aria_references(html: str) -> tuple[list[str], list[str]]:
+    """The ids a page's ``aria-describedby`` attributes name, and those no element has."""
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    references = [ref for value in re.findall(r'aria-describedby="([^"]*)"', html)
+                  for ref in value.split()]
+    return references, [ref for ref in references if ref not in ids]

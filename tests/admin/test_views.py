@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_q.conf import Conf
 from wagtail.models import ModelLogEntry
 
-from tests.conftest import make_coordinator
+from tests.conftest import aria_references, make_coordinator
 from wagtail_buddy.models import Match, MatchingRun, OutboundEmail, Participant
 from wagtail_buddy.services import matching, proposals
 
@@ -301,18 +301,13 @@ def test_view_only_coordinator_cannot_change(client, django_user_model, programm
 def test_admin_form_aria_references_resolve(logged_in, intake, participant_factory,
                                             coordinator):
     """Django links help texts and errors by id; the admin field template must carry them."""
-    import re
-
     match = proposals.pair_manually(participant_factory("international"),
                                     participant_factory("local"), coordinator)
     pages = [logged_in.get(u("matching", intake.pk)),
              logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on"})]
     assert pages[1].status_code == 400
     for response in pages:
-        html = response.content.decode()
-        ids = set(re.findall(r'\bid="([^"]+)"', html))
-        references = [ref for value in re.findall(r'aria-describedby="([^"]*)"', html)
-                      for ref in value.split()]
+        references, dangling = aria_references(response.content.decode())
         assert references
-        assert not [ref for ref in references if ref not in ids]
+        assert not dangling
     assert 'id="id_reason_error"' in pages[1].content.decode()

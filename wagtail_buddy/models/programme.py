@@ -1,4 +1,5 @@
 import hashlib
+import uuid
 
 from django.contrib.auth.models import Group
 from django.db import models
@@ -40,7 +41,7 @@ class ExtraQuestionBlock(blocks.StructBlock):
 
 
 # translation_key -> id of the first-created copy (see BuddyProgrammePage.canonical_pk).
-_CANONICAL_PKS: dict = {}
+_CANONICAL_PKS: dict[uuid.UUID, int] = {}
 
 
 class BuddyProgrammePage(RoutablePageMixin, Page):
@@ -143,8 +144,10 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         """The intake open for sign-up, through the canonical copy (one query)."""
         owner = self.canonical_pk()
         intake = self._open_intake(owner)
-        if intake is None and self.canonical_pk(fresh=True) != owner:  # canonical deleted
-            intake = self._open_intake(self.canonical_pk())
+        if intake is None and owner != self.pk:  # was the remembered copy deleted since?
+            fresh = self.canonical_pk(fresh=True)
+            if fresh != owner:
+                intake = self._open_intake(fresh)
         return intake
 
     @staticmethod

@@ -115,8 +115,9 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
     """
     if form.is_bot:
         return SignupOutcome("bot")
+    email = form.cleaned_data["email"]
     if intake_is_full(intake, role):
-        existing = Participant.objects.registered(intake, role, form.cleaned_data["email"]).first()
+        existing = Participant.objects.registered(intake, role, email).first()
         if existing is None:
             return SignupOutcome("full")
     else:
@@ -128,8 +129,7 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
                 queue_first_email(participant, "confirm", key="0", context=CONFIRM_CONTEXT)
             return SignupOutcome("created", participant)
         except IntegrityError:  # this address signed up before (maybe a moment ago)
-            existing = Participant.objects.registered(
-                intake, role, form.cleaned_data["email"]).first()
+            existing = Participant.objects.registered(intake, role, email).first()
             if existing is None:
                 raise
     if existing.status != Participant.Status.WITHDRAWN:

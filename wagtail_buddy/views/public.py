@@ -95,9 +95,8 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         outcome = signup.register(page.canonical, intake, role, form)
         if outcome.kind == "full":
             return render(request, page, "signup/closed.html", role=role, state=signup.FULL)
-        sent = page.reverse_subpage("sent")
         return HttpResponseRedirect(page_url_as_requested(request, page, "signup", role=role)
-                                    + sent)
+                                    + page.reverse_subpage("sent"))
     return render(request, page, "signup/form.html", form=form, role=role)
 
 
