@@ -25,8 +25,9 @@ DEFAULTS: dict[str, object] = {
     "CONFIRM_TOKEN_MAX_AGE": 60 * 60 * 24 * 7,
     # Sign-up and resend attempts allowed per IP address per hour.
     "SIGNUP_RATE_LIMIT": 20,
-    # Cache alias used for rate limiting (must be shared by all web workers).
-    "RATE_LIMIT_CACHE": "default",
+    # Cache alias shared by every web and worker process: the per-IP rate limits and the
+    # email sender's "task pending" flag.
+    "CACHE": "default",
     # Seconds after which a matching run still "running" is declared failed.
     "RUN_TIMEOUT": 30 * 60,
     # Email sending: attempts before giving up, and the first retry delay in seconds.

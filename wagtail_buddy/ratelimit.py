@@ -4,8 +4,8 @@ A fixed one-hour window per (scope, IP): ``cache.add`` creates the counter with 
 expiry, ``cache.incr`` bumps it atomically on Redis, Memcached and locmem. Backends that
 inherit ``BaseCache.incr`` (the database cache) re-set the key with the *default* timeout
 (five minutes), which would cut the window short; there the counter is re-set with the
-window's own expiry instead. The cache is ``buddy_settings.RATE_LIMIT_CACHE``; it must be shared by
-all web workers, so a per-process ``locmem`` cache only limits per process.
+window's own expiry instead. The cache is ``buddy_settings.CACHE``; it must be shared by all
+web workers, so a per-process ``locmem`` cache only limits per process.
 
 If the cache is down the request is allowed (and logged): a broken cache must not stop
 students from signing up.
@@ -58,7 +58,7 @@ def hit(request: HttpRequest, scope: str, limit: int | None = None) -> bool:
     window = int(time.time() // WINDOW)
     key = _key(scope, client_ip(request), window)
     try:
-        cache = caches[buddy_settings.RATE_LIMIT_CACHE]
+        cache = caches[buddy_settings.CACHE]
         try:  # the common case is a known IP: one increment, no failed insert first
             count = _increment(cache, key)
         except ValueError:  # first attempt this hour (or a race with another first attempt)
@@ -74,7 +74,7 @@ def is_limited(request: HttpRequest, scope: str, limit: int | None = None) -> bo
     limit = int(buddy_settings.SIGNUP_RATE_LIMIT if limit is None else limit)
     key = _key(scope, client_ip(request), int(time.time() // WINDOW))
     try:
-        return int(caches[buddy_settings.RATE_LIMIT_CACHE].get(key) or 0) >= limit
+        return int(caches[buddy_settings.CACHE].get(key) or 0) >= limit
     except Exception:  # noqa: BLE001
         logger.warning("wagtail-buddy rate-limit cache unavailable", exc_info=True)
         return False

@@ -5,23 +5,19 @@ Schedules (created by ``manage.py buddy_schedules``) call the ``*_due`` function
 
 from __future__ import annotations
 
-import logging
-
-logger = logging.getLogger(__name__)
-
 
 def send_email(email_id: int) -> bool:
     """Send one outbox email; on failure schedule a retry with exponential backoff."""
     from .services import emails
 
-    try:
-        return emails.send_queued_email(email_id)
-    except Exception:
-        from .services.retry import schedule_email_retry
+    return emails.send_with_retry(email_id)
 
-        logger.exception("Sending buddy email %s failed", email_id)
-        schedule_email_retry(email_id)
-        return False
+
+def send_outbox() -> int:
+    """Send every due outbox email (enqueued by ``emails.kick_sender`` after a commit)."""
+    from .services import emails
+
+    return emails.send_due()
 
 
 def run_matching(run_id: int) -> None:

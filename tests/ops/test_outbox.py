@@ -167,10 +167,13 @@ def test_queue_emails_in_bulk(participant_factory, django_capture_on_commit_call
         count = emails.queue_emails((s, "ops_ping", "batch", {"note": "bulk"}) for s in students)
     assert count == 4
     assert OutboundEmail.objects.filter(dedup_key__startswith="ops_ping:").count() == 5
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         emails.queue_emails((s, "ops_ping", "batch2", {}) for s in students)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in students)
-    assert emails.outbox_status() == {"queued": 5, "sending": 0, "sent": 5, "failed": 0}
+    assert len(callbacks) == 1  # one wake-up for the batch
+    # The sender sends every due row: this batch, and the first one (whose commit hooks
+    # never ran inside this test's transaction).
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in students * 2)
+    assert emails.outbox_status() == {"queued": 0, "sending": 0, "sent": 10, "failed": 0}
 
 
 def test_requeue_failed(participant_factory, django_capture_on_commit_callbacks):
@@ -247,23 +250,92 @@ def test_two_concurrent_queues_make_one_row(postgres_db, participant_factory):
     assert OutboundEmail.objects.filter(dedup_key__endswith=":race").count() == 1
 
 
-def test_orm_broker_task_commits_with_the_email(participant_factory, monkeypatch):
-    """With the embedded ORM broker the task row is part of the sign-up's transaction:
-    rolled back with it, committed with it, and no connection churn in between."""
-    from django.db import transaction
+@pytest.fixture
+def shared_cache(settings, tmp_path):
+    """A file cache, as the web and worker processes of one host share it."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "cache")}}
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.fixture
+def real_queue(monkeypatch):
+    """Tasks go to the ORM broker's table instead of running inline."""
     from django_q.conf import Conf
     from django_q.models import OrmQ
 
     monkeypatch.setattr(Conf, "SYNC", False)
     assert Conf.ORM == "default"
+    return OrmQ.objects
+
+
+def test_one_sender_task_waits_for_many_emails(participant_factory, shared_cache, real_queue,
+                                               django_capture_on_commit_callbacks):
+    """A sign-up surge enqueues one sender task, not one per email; an email rolled back
+    enqueues nothing; once a worker took the task, the next email enqueues a new one."""
+    from django.db import transaction
+
+    students = [participant_factory() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            emails.queue_email(students[0], "ops_ping", key="gone")
+            raise RuntimeError("the sign-up failed after queuing its email")
+    assert not real_queue.exists() and not OutboundEmail.objects.exists()
+    for student in students:
+        with django_capture_on_commit_callbacks(execute=True):
+            emails.queue_email(student, "ops_ping")
+    task = real_queue.get()
+    assert task.func() == "wagtail_buddy.tasks.send_outbox"
+    assert shared_cache.get(emails.SENDER_PENDING_KEY) == 1
+    assert tasks.send_outbox() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in students)
+    assert shared_cache.get(emails.SENDER_PENDING_KEY) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.queue_email(students[0], "ops_ping", key="later")
+    assert real_queue.count() == 2
+
+
+def test_sender_not_enqueued_is_tried_again_by_the_next_email(
+        participant_factory, shared_cache, real_queue, django_capture_on_commit_callbacks,
+        monkeypatch):
+    """A broker outage leaves no stale flag behind, so the next email's commit retries."""
+    def broken(*args, **kwargs):
+        raise ConnectionError("the broker is down")
+
     student = participant_factory()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        emails.queue_email(student, "ops_ping")
-        assert OrmQ.objects.count() == 1
-        raise RuntimeError("the sign-up failed after queuing its email")
-    assert not OrmQ.objects.exists() and not OutboundEmail.objects.exists()
-    email = emails.queue_email(student, "ops_ping")
-    task = OrmQ.objects.get()
-    assert task.func() == "wagtail_buddy.tasks.send_email" and task.args() == (email.pk,)
-    assert emails.queue_email(student, "ops_ping").pk == email.pk
-    assert OrmQ.objects.count() == 1  # queued twice, enqueued once
+    with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
+        patch.setattr("django_q.tasks.async_task", broken)
+        email = emails.queue_email(student, "ops_ping")
+    assert OutboundEmail.objects.get(pk=email.pk).status == "queued"
+    assert shared_cache.get(emails.SENDER_PENDING_KEY) is None  # no task is pending
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.queue_email(student, "ops_ping", key="next")
+    assert real_queue.get().func() == "wagtail_buddy.tasks.send_outbox"
+    assert tasks.send_outbox() == 2
+
+
+def test_per_process_cache_enqueues_a_sender_per_commit(participant_factory, real_queue,
+                                                        django_capture_on_commit_callbacks):
+    """A LocMemCache is not seen by the worker, which could never clear the flag."""
+    student = participant_factory()
+    for key in ("a", "b"):
+        with django_capture_on_commit_callbacks(execute=True):
+            emails.queue_email(student, "ops_ping", key=key)
+    assert real_queue.count() == 2
+
+
+def test_sender_batch_that_is_full_wakes_the_next(participant_factory, shared_cache,
+                                                  real_queue):
+    student = participant_factory()
+    for key in "abc":
+        emails.queue_email(student, "ops_ping", key=key)  # commit hooks never run here
+    assert not real_queue.exists()
+    assert emails.send_due(limit=2) == 2
+    assert real_queue.get().func() == "wagtail_buddy.tasks.send_outbox"
+    assert emails.send_due(limit=2) == 1
+    assert real_queue.count() == 1  # a part batch wakes nothing
+    assert emails.outbox_status()["sent"] == 3

@@ -1,8 +1,11 @@
 """Participant emails through an outbox: queued in the request, sent by a django-q2 task.
 
 ``queue_email`` writes one ``OutboundEmail`` row per ``dedup_key`` (so asking twice sends
-once) and hands its id to the task queue after the transaction commits. Templates live
-under ``wagtail_buddy/emails/<purpose>_subject.txt``, ``<purpose>.txt`` and, optionally,
+once) and, after the transaction commits, wakes the sender: one ``tasks.send_outbox`` task
+that sends every due row. While such a task waits for a worker, new rows do not enqueue
+another (``kick_sender``): a sign-up surge costs the queue one task per worker turn instead of
+one per email, and a sign-up no task row. Templates live under
+``wagtail_buddy/emails/<purpose>_subject.txt``, ``<purpose>.txt`` and, optionally,
 ``<purpose>.html``; they are rendered in the participant's preferred language.
 
 Sending is exactly once per row: a worker first *claims* the row with one conditional
@@ -20,6 +23,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -33,6 +38,12 @@ logger = logging.getLogger(__name__)
 
 # A retry scheduled for time T may be picked up by a worker whose clock is slightly ahead.
 CLOCK_TOLERANCE = timedelta(seconds=5)
+# Set while a ``send_outbox`` task waits for a worker. It expires, so a lost task delays
+# new emails by a minute at most (and ``flush_outbox`` sends what is older).
+SENDER_PENDING_KEY = "wagtail_buddy:outbox:sender-pending"
+SENDER_PENDING_TIMEOUT = 60
+# Rows one ``send_outbox`` task sends; a full batch wakes the next task.
+SEND_BATCH = 200
 
 
 class PermanentEmailError(Exception):
@@ -109,35 +120,89 @@ def queue_emails(
 
 
 def schedule_send(email_ids: list[int]) -> None:
-    """Hand new outbox rows to the task queue, as part of the caller's transaction if we can.
+    """Have a worker send new outbox rows once the caller's transaction commits."""
+    if email_ids:
+        transaction.on_commit(kick_sender)
 
-    With django-q2's ORM broker on the same database (the embedded default), the task row
-    is written inside the current transaction: it is committed exactly when the email row
-    is, and the broker does not close and reopen the request's database connection (it
-    does that for every enqueue made in autocommit mode, which cost a sign-up ~10 ms).
-    With another broker (Redis), the task is enqueued after commit, so a worker never
-    looks for a row it cannot see yet; ``robust`` because a broker outage must not turn a
-    committed sign-up into a 500 — the row stays queued and ``retry.flush_outbox`` sends it.
+
+def kick_sender() -> None:
+    """Enqueue ``tasks.send_outbox`` unless one is already waiting for a worker.
+
+    The waiting task clears the flag *before* it reads the outbox, so a row committed
+    before this call is either read by that task or finds the flag gone and enqueues a new
+    one. That needs a cache every web and worker process shares (``CACHE``); with a
+    per-process ``LocMemCache`` every call enqueues. A broker outage must not turn a
+    committed sign-up into a 500: the row stays queued and ``retry.flush_outbox`` sends it.
     """
-    if not email_ids:
-        return
-    from django_q.conf import Conf
+    flagged = False
+    try:
+        cache = caches[buddy_settings.CACHE]
+        if not isinstance(cache, LocMemCache):
+            if not cache.add(SENDER_PENDING_KEY, 1, timeout=SENDER_PENDING_TIMEOUT):
+                return
+            flagged = True
+    except Exception:  # noqa: BLE001 - no cache: enqueue every time
+        logger.warning("wagtail-buddy cache unavailable; enqueuing the sender anyway",
+                       exc_info=True)
+    try:
+        _enqueue("wagtail_buddy.tasks.send_outbox", task_name="buddy-outbox")
+    except Exception:  # noqa: BLE001 - the sweeper sends the rows; the next kick retries
+        logger.exception("Could not enqueue the buddy email sender; the sweeper will send")
+        if flagged:
+            _clear_sender_flag()
 
-    if Conf.ORM and not Conf.SYNC and Conf.ORM == transaction.get_connection().alias:
-        with transaction.atomic(savepoint=False):  # a failed enqueue fails the caller's too
-            for email_id in email_ids:
-                enqueue_send(email_id)
-    else:
-        transaction.on_commit(lambda: enqueue_many(email_ids), robust=True)
+
+def _clear_sender_flag() -> None:
+    try:
+        caches[buddy_settings.CACHE].delete(SENDER_PENDING_KEY)
+    except Exception:  # noqa: BLE001 - it expires on its own
+        logger.warning("wagtail-buddy cache unavailable", exc_info=True)
+
+
+def send_due(limit: int = SEND_BATCH) -> int:
+    """Send queued emails that are due, oldest first; returns how many this call sent.
+
+    The body of ``tasks.send_outbox``. It clears the sender flag first (see
+    ``kick_sender``); each row is claimed before it is sent, so two of these tasks, or one
+    beside a ``send_email`` retry, never send a row twice.
+    """
+    _clear_sender_flag()
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
+    ids = list(
+        OutboundEmail.objects.filter(due, status=OutboundEmail.Status.QUEUED)
+        .order_by("created_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    sent = sum(send_with_retry(email_id) for email_id in ids)
+    if len(ids) == limit:  # more may be waiting
+        kick_sender()
+    return sent
+
+
+def send_with_retry(email_id: int) -> bool:
+    """``send_queued_email``; a failure is logged and its retry scheduled, not raised."""
+    from .retry import schedule_email_retry
+
+    try:
+        return send_queued_email(email_id)
+    except Exception:  # noqa: BLE001 - recorded on the row; the retry schedule takes over
+        logger.exception("Sending buddy email %s failed", email_id)
+        schedule_email_retry(email_id)
+        return False
+
+
+def _enqueue(func: str, *args, task_name: str) -> None:
+    from django_q.tasks import async_task
+
+    options: dict = {"task_name": task_name}
+    if buddy_settings.TASK_QUEUE:
+        options["q_options"] = {"queue": buddy_settings.TASK_QUEUE}
+    async_task(func, *args, **options)
 
 
 def enqueue_send(email_id: int) -> None:
-    from django_q.tasks import async_task
-
-    options: dict = {"task_name": f"buddy-email-{email_id}"}
-    if buddy_settings.TASK_QUEUE:
-        options["q_options"] = {"queue": buddy_settings.TASK_QUEUE}
-    async_task("wagtail_buddy.tasks.send_email", email_id, **options)
+    """One ``tasks.send_email`` task for one row (the sweeper's way)."""
+    _enqueue("wagtail_buddy.tasks.send_email", email_id, task_name=f"buddy-email-{email_id}")
 
 
 def enqueue_many(email_ids: Iterable[int]) -> None:
