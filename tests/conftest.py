@@ -101,6 +101,14 @@ def coordinator(django_user_model, programme):
     return make_coordinator(django_user_model, "coordinator", programme)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Nothing cached (site roots, offered interests, rate counters) outlives a test."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 @pytest.fixture
 def buddy_cache(settings):
     """A fresh local-memory cache for rate limiting (the suite shares one process)."""

@@ -77,9 +77,17 @@ def test_interest_ids_out_of_range_or_malformed_are_a_message(programme, intake,
     assert "Choose interests from the list." in form.errors["interests"][0]
 
 
-def test_valid_interest_ids_clean_to_their_rows(programme, intake, interests, signup_payload):
+def test_interest_ids_sent_twice_are_stored_once(client, programme, intake, interests,
+                                                signup_payload):
     chosen = [str(interests[2].pk), str(interests[0].pk), str(interests[0].pk)]
     form = ParticipantForm(signup_payload(interests=chosen), programme=programme,
                            role="international")
     assert form.is_valid(), form.errors
-    assert {i.pk for i in form.cleaned_data["interests"]} == {interests[0].pk, interests[2].pk}
+    assert form.cleaned_data["interests"] == [interests[2].pk, interests[0].pk, interests[0].pk]
+    target = programme.url + programme.reverse_subpage("signup", kwargs={"role": "international"})
+    data = signup_payload(interests=chosen, languages=["en", "en", "fr"])
+    assert client.post(target, data).status_code == 302
+    participant = Participant.objects.get()
+    assert set(participant.interests.values_list("pk", flat=True)) == {interests[0].pk,
+                                                                       interests[2].pk}
+    assert set(participant.languages.values_list("code", flat=True)) == {"en", "fr"}

@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q
 from django.forms.models import construct_instance
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -67,28 +66,6 @@ class SearchableCheckboxes(forms.CheckboxSelectMultiple):
         super().__init__({"class": "buddy-checklist", **(attrs or {})}, choices)
 
 
-class ModelIdsField(forms.ModelMultipleChoiceField):
-    """A multiple choice of rows by integer id, checked with one unordered query.
-
-    Django's version builds a throwaway queryset per submitted value to check its type, then
-    an ordered one: a third of a sign-up's validation. Cleans to a list of rows.
-    """
-
-    def _check_values(self, value) -> list:
-        try:
-            ids = {int(pk) for pk in value}
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid_pk_value"],
-                                  code="invalid_pk_value", params={"pk": value}) from None
-        storable = {pk for pk in ids if 0 < pk < 2**63}  # beyond a 64-bit id: no such row
-        rows = list(self.queryset.filter(pk__in=storable).order_by()) if storable else []
-        missing = ids - {row.pk for row in rows}
-        if missing:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                  params={"value": min(missing)})
-        return rows
-
-
 class ParticipantForm(forms.ModelForm):
     """A participant's profile: sign-up (``signup=True``) or edit through the private link."""
 
@@ -99,12 +76,10 @@ class ParticipantForm(forms.ModelForm):
         error_messages={"required": _("Choose at least one language you speak."),
                         "invalid_choice": _("Choose languages from the list.")},
     )
-    interests = ModelIdsField(
-        label=_("Interests"), queryset=Interest.objects.none(), required=False,
-        widget=SearchableCheckboxes,
+    interests = forms.TypedMultipleChoiceField(
+        label=_("Interests"), coerce=int, required=False, widget=SearchableCheckboxes,
         help_text=_("We use them to find you a buddy you will get along with."),
-        error_messages={"invalid_choice": _("Choose interests from the list."),
-                        "invalid_pk_value": _("Choose interests from the list.")},
+        error_messages={"invalid_choice": _("Choose interests from the list.")},
     )
     birth_year = forms.IntegerField(
         label=_("Year of birth"),
@@ -182,11 +157,18 @@ class ParticipantForm(forms.ModelForm):
     def __init__(self, *args, programme: BuddyProgrammePage, role: str, signup: bool = True,
                  **kwargs) -> None:
         instance = kwargs.get("instance")
-        if instance is not None and instance.pk and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "languages": [lang.code for lang in instance.languages.all()],
-                **{f"{EXTRA_PREFIX}{k}": v for k, v in (instance.extra_answers or {}).items()},
-            }
+        offered = Interest.offered_choices()
+        if instance is not None and instance.pk:  # keep what they chose, even if retired
+            chosen = list(instance.interests.order_by("name").values_list("pk", "name"))
+            offered_ids = {pk for pk, _name in offered}
+            offered = offered + [choice for choice in chosen if choice[0] not in offered_ids]
+            if "initial" not in kwargs:
+                kwargs["initial"] = {
+                    "languages": [lang.code for lang in instance.languages.all()],
+                    "interests": [pk for pk, _name in chosen],
+                    **{f"{EXTRA_PREFIX}{k}": v
+                       for k, v in (instance.extra_answers or {}).items()},
+                }
         super().__init__(*args, **kwargs)
         self.programme, self.role, self.signup = programme, role, signup
         other = Participant.Role.LOCAL if role == Participant.Role.INTERNATIONAL \
@@ -198,11 +180,7 @@ class ParticipantForm(forms.ModelForm):
                 self.fields.pop(name, None)
         elif not programme.charter:
             self.fields.pop("charter", None)
-
-        offered = Q(active=True)
-        if instance is not None and instance.pk:  # keep what they chose, even if retired
-            offered |= Q(pk__in=[i.pk for i in instance.interests.all()])
-        self.fields["interests"].queryset = Interest.objects.filter(offered).order_by("name")
+        self.fields["interests"].choices = ChoiceList(offered)
         if "preferred_language" not in self.initial and not (instance and instance.pk):
             self.fields["preferred_language"].initial = default_language()
         year = timezone.localdate().year

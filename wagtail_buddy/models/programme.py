@@ -12,6 +12,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
+from ..caching import forget, remember
+
 
 class ExtraQuestionBlock(blocks.StructBlock):
     """A section's own sign-up question, stored with the participant's answers."""
@@ -42,6 +44,10 @@ class ExtraQuestionBlock(blocks.StructBlock):
 
 # translation_key -> id of the first-created copy (see BuddyProgrammePage.canonical_pk).
 _CANONICAL_PKS: dict[uuid.UUID, int] = {}
+
+
+def open_intake_key(programme_pk: int | None) -> str:
+    return f"wagtail_buddy:open-intake:{programme_pk}"
 
 
 class BuddyProgrammePage(RoutablePageMixin, Page):
@@ -152,8 +158,9 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
     @staticmethod
     def _open_intake(programme_pk: int | None) -> "Intake | None":
-        return (Intake.objects.filter(programme_id=programme_pk, signup_open=True)
-                .order_by("-starts_on", "-pk").first())
+        return remember(open_intake_key(programme_pk), lambda: (
+            Intake.objects.filter(programme_id=programme_pk, signup_open=True)
+            .order_by("-starts_on", "-pk").first()))
 
     def consent_version(self) -> str:
         """A short fingerprint of the privacy notice and charter a participant agreed to."""
@@ -277,3 +284,12 @@ class Intake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}"
+
+
+def forget_open_intake(sender=None, instance: Intake | None = None, **kwargs) -> None:
+    """post_save / post_delete of an ``Intake``: its programme's pages read it again."""
+    forget(open_intake_key(instance.programme_id))
+
+
+models.signals.post_save.connect(forget_open_intake, sender=Intake)
+models.signals.post_delete.connect(forget_open_intake, sender=Intake)

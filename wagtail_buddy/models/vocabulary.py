@@ -1,7 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..caching import forget, remember
 from ..vocabulary import language_name
+
+OFFERED_INTERESTS_KEY = "wagtail_buddy:offered-interests"
 
 
 class Language(models.Model):
@@ -35,3 +38,18 @@ class Interest(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def offered_choices(cls) -> list[tuple[int, str]]:
+        """``(id, name)`` of the interests offered on sign-up forms, by name (cached)."""
+        return remember(OFFERED_INTERESTS_KEY, lambda: list(
+            cls.objects.filter(active=True).order_by("name").values_list("pk", "name")))
+
+
+def forget_offered_interests(**kwargs) -> None:
+    """post_save / post_delete of an ``Interest``: the next form reads the table again."""
+    forget(OFFERED_INTERESTS_KEY)
+
+
+models.signals.post_save.connect(forget_offered_interests, sender=Interest)
+models.signals.post_delete.connect(forget_offered_interests, sender=Interest)

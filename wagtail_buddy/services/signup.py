@@ -17,6 +17,8 @@ from django.forms.models import construct_instance
 from django.utils import timezone
 
 from ..models import BuddyProgrammePage, Intake, Participant
+from ..models.programme import forget_open_intake
+from ..models.vocabulary import forget_offered_interests
 from .emails import queue_email, queue_first_email
 
 RESEND_WINDOW = 15 * 60
@@ -28,7 +30,8 @@ OPEN, CLOSED, FULL = "open", "closed", "full"
 
 @dataclass
 class SignupOutcome:
-    """``created``, ``duplicate`` (the owner was emailed), ``bot`` (nothing stored), ``full``."""
+    """``created``, ``duplicate`` (the owner was emailed), ``bot`` (nothing stored), ``full``,
+    ``stale`` (the intake or a choice on the form was deleted meanwhile; nothing stored)."""
 
     kind: str
     participant: Participant | None = None
@@ -92,8 +95,9 @@ def _fill(participant: Participant, form, programme: BuddyProgrammePage) -> Part
 
 
 def _save_m2m(participant: Participant, form, *, new: bool = False) -> None:
-    languages = form.cleaned_data.get("languages") or []  # ISO codes, the Language pk
-    interests = form.cleaned_data.get("interests") or []
+    # ISO codes (the Language pk) and Interest ids, each once however often it was sent
+    languages = list(dict.fromkeys(form.cleaned_data.get("languages") or []))
+    interests = list(dict.fromkeys(form.cleaned_data.get("interests") or []))
     if not new:
         participant.languages.set(languages)
         participant.interests.set(interests)
@@ -103,7 +107,7 @@ def _save_m2m(participant: Participant, form, *, new: bool = False) -> None:
     Languages.objects.bulk_create(
         [Languages(participant_id=participant.pk, language_id=code) for code in languages])
     Interests.objects.bulk_create(
-        [Interests(participant_id=participant.pk, interest_id=i.pk) for i in interests])
+        [Interests(participant_id=participant.pk, interest_id=pk) for pk in interests])
 
 
 def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> SignupOutcome:
@@ -130,8 +134,10 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
             return SignupOutcome("created", participant)
         except IntegrityError:  # this address signed up before (maybe a moment ago)
             existing = Participant.objects.registered(intake, role, email).first()
-            if existing is None:
-                raise
+            if existing is None:  # not a duplicate: the intake or an interest is gone
+                forget_offered_interests()
+                forget_open_intake(instance=intake)
+                return SignupOutcome("stale")
     if existing.status != Participant.Status.WITHDRAWN:
         resend_link(existing)
         return SignupOutcome("duplicate", existing)
@@ -176,13 +182,22 @@ def can_edit(participant: Participant) -> bool:
     return participant.status in EDITABLE
 
 
+class StaleChoices(Exception):
+    """A choice on the submitted form (an interest) was deleted while it was filled in."""
+
+
 def update_profile(participant: Participant, form) -> Participant:
     """Save an edit made through the private link (only while not yet matched)."""
     if not can_edit(participant):
         raise PermissionError("profile is locked once a match is proposed")
-    with transaction.atomic():
-        participant = form.save(commit=False)
-        participant.extra_answers = {**(participant.extra_answers or {}), **form.extra_answers()}
-        participant.save()
-        _save_m2m(participant, form)
+    try:
+        with transaction.atomic():
+            participant = form.save(commit=False)
+            participant.extra_answers = {**(participant.extra_answers or {}),
+                                         **form.extra_answers()}
+            participant.save()
+            _save_m2m(participant, form)
+    except IntegrityError as error:
+        forget_offered_interests()
+        raise StaleChoices from error
     return participant

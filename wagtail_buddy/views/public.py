@@ -95,9 +95,20 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         outcome = signup.register(page.canonical, intake, role, form)
         if outcome.kind == "full":
             return render(request, page, "signup/closed.html", role=role, state=signup.FULL)
+        if outcome.kind == "stale":
+            form = _recheck(ParticipantForm(request.POST, programme=page, role=role))
+            return render(request, page, "signup/form.html", form=form, role=role)
         return HttpResponseRedirect(page_url_as_requested(request, page, "signup", role=role)
                                     + page.reverse_subpage("sent"))
     return render(request, page, "signup/form.html", form=form, role=role)
+
+
+def _recheck(form: ParticipantForm) -> ParticipantForm:
+    """The submitted form against today's choices, saying why it came back."""
+    form.is_valid()  # a deleted interest now shows as an error on its field
+    form.add_error(None, _("Some choices on this form changed while you filled it in. "
+                           "Check them and send the form again."))
+    return form
 
 
 def sent_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
@@ -160,9 +171,15 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
         form = ParticipantForm(_data(request), instance=participant, programme=page,
                                role=participant.role, signup=False)
         if request.method == "POST" and form.is_valid():
-            signup.update_profile(participant, form)
-            return HttpResponseRedirect(
-                sub_url(page, "participant", token=token) + "?saved=1#profile")
+            try:
+                signup.update_profile(participant, form)
+                return HttpResponseRedirect(
+                    sub_url(page, "participant", token=token) + "?saved=1#profile")
+            except signup.StaleChoices:
+                participant.refresh_from_db()
+                form = _recheck(ParticipantForm(request.POST, instance=participant,
+                                                programme=page, role=participant.role,
+                                                signup=False))
     elif request.method == "POST":
         return render(request, page, "participant/detail.html", status=409, private=True,
                       participant=participant, token=token, form=None, locked=True,

@@ -1,0 +1,49 @@
+"""Small, hot, rarely changing reads kept in the shared cache (``CACHE``), failing open.
+
+Every public page and sign-up reads the open intake and the offered interests; a query each
+was a fifth of a sign-up's work. A value is dropped by a signal when its rows are saved or
+deleted, and expires after ``TIMEOUT`` seconds: that bounds how long a change made without
+signals (``QuerySet.update``), or one made in another process with a per-process cache,
+stays unseen. A broken cache only costs the query.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import caches
+
+from .conf import buddy_settings
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = 60
+T = TypeVar("T")
+_MISSING = object()
+
+
+def remember(key: str, compute: Callable[[], T]) -> T:
+    """The cached value of ``key``, or ``compute()`` stored under it (``None`` included)."""
+    try:
+        cache = caches[buddy_settings.CACHE]
+        value = cache.get(key, _MISSING)
+    except Exception:  # noqa: BLE001 - fail open
+        logger.warning("wagtail-buddy cache unavailable", exc_info=True)
+        return compute()
+    if value is _MISSING:
+        value = compute()
+        try:
+            cache.set(key, value, TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("wagtail-buddy cache unavailable", exc_info=True)
+    return value
+
+
+def forget(*keys: str) -> None:
+    """Drop ``keys``: the next ``remember`` reads the database again."""
+    try:
+        caches[buddy_settings.CACHE].delete_many(keys)
+    except Exception:  # noqa: BLE001 - they expire on their own
+        logger.warning("wagtail-buddy cache unavailable", exc_info=True)
