@@ -97,8 +97,8 @@ def qcluster(postgres_db, tmp_path, monkeypatch):
 def test_qcluster_sends_an_email_batch_exactly_once(qcluster, intake, ops_templates):
     process, outbox, log = qcluster
     people = [make_participant(intake, "international") for _ in range(16)]
-    # The batch, enqueued twice over: every task reaches the cluster twice (as after a
-    # broker redelivery) and the two workers race for them.
+    # The batch, enqueued twice over: queuing wakes one sender task for all 16, and a task
+    # per email (the sweeper's way, or a broker redelivery) follows; the two workers race.
     assert emails.queue_emails((p, "ops_ping", "batch", {"note": "qcluster"})
                                for p in people) == 16
     emails.enqueue_many(OutboundEmail.objects.values_list("pk", flat=True))
@@ -107,6 +107,7 @@ def test_qcluster_sends_an_email_batch_exactly_once(qcluster, intake, ops_templa
              "the email batch", process, log)
     time.sleep(1)  # let the duplicate deliveries finish too
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert "Processed 'wagtail_buddy.tasks.send_outbox'" in log.read_text()  # the wake-up
     messages = sent_messages(outbox)
     assert sorted(m["To"] for m in messages) == sorted(p.email for p in people)
     assert all("outbox: qcluster." in m.get_payload() for m in messages)
