@@ -67,16 +67,27 @@ def checkin_page(programme, participant, match_id):
         "checkin", kwargs={"token": tokens.make_token(participant, tokens.CHECKIN, match_id)})
 
 
-def test_one_click_answer_then_rating_and_comment(client, programme, participant_factory):
+def chosen_answer(html: str) -> str | None:
+    found = re.search(r'<input[^>]*name="answer" value="(\w+)"[^>]*checked', html)
+    return found[1] if found else None
+
+
+def test_emailed_answer_is_chosen_then_sent_with_rating_and_comment(client, programme,
+                                                                    participant_factory):
     match = make_match(participant_factory, 4)
     checkins.send_due_checkins()
     url = checkin_page(programme, match.mentee, match.pk)
-    response = client.get(url + "?answer=in_contact")
-    assert response.status_code == 200
+    # A mail scanner opening every answer link of the email stores nothing.
+    for answer in ("met", "in_contact", "no_contact"):
+        response = client.get(url + f"?answer={answer}")
+        assert response.status_code == 200 and chosen_answer(response.content.decode()) == answer
     checkin = CheckIn.objects.get(participant=match.mentee)
-    assert checkin.answer == "in_contact" and checkin.answered_at
-    html = response.content.decode()
-    assert "we have your answer" in html and 'value="in_contact"' in html
+    assert checkin.answer == "" and checkin.answered_at is None
+    assert "Press “Send my answer” to send it" in response.content.decode()
+    response = client.post(url, {"answer": "in_contact"})
+    assert "Thank you for your answer" in response.content.decode()
+    html = client.get(url).content.decode()
+    assert "we have your answer" in html and chosen_answer(html) == "in_contact"
     response = client.post(url, {"answer": "met", "rating": "4", "comment": "Nice coffee"})
     assert "Thank you for your answer" in response.content.decode()
     checkin.refresh_from_db()
@@ -108,7 +119,9 @@ def test_emailed_checkin_link_works(client, participant_factory,
     with django_capture_on_commit_callbacks(execute=True):
         checkins.send_due_checkins()
     link = re.search(r"https?://testserver(/\S+\?answer=no_contact)", mail.outbox[0].body)[1]
-    assert client.get(link).status_code == 200
+    response = client.get(link)
+    assert response.status_code == 200 and chosen_answer(response.content.decode()) == "no_contact"
+    assert client.post(link, {"answer": "no_contact"}).status_code == 200
     assert CheckIn.objects.filter(answer="no_contact").count() == 1
     assert match.pk in CheckIn.objects.values_list("match_id", flat=True)
 

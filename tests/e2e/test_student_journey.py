@@ -213,7 +213,8 @@ def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programm
     assert send_due_checkins() == 2
     link = last_link("lucia@example.org", "/checkin/").split("?")[0]
     phone.goto(site + link + "?answer=met")
-    assert CheckIn.objects.get(match=match, participant=lucia).answer == "met"
+    assert phone.locator("input[name=answer][value=met]").is_checked()
+    assert CheckIn.objects.get(match=match, participant=lucia).answer == ""  # not sent yet
     screenshot(phone, "student-checkin-phone")
     page.goto(site + link)
     screenshot(page, "student-checkin-desktop")
@@ -222,4 +223,4 @@ def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programm
     phone.get_by_role("button", name="Send my answer").click()
     phone.get_by_role("heading", name="Thank you for your answer!").wait_for()
     checkin = CheckIn.objects.get(match=match, participant=lucia)
-    assert (checkin.rating, checkin.comment) == (4, "We went hiking!")
+    assert (checkin.answer, checkin.rating, checkin.comment) == ("met", 4, "We went hiking!")

@@ -234,7 +234,8 @@ def delete_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> H
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
-    """One click from the email records the answer; the page then offers rating and comment."""
+    """The email's answer links open this page with that answer chosen; it is stored when the
+    student sends the form, so a mail scanner that follows every link answers nothing."""
     resolved, error = _resolve(request, page, token, tokens.CHECKIN)
     if error:
         return error
@@ -244,7 +245,7 @@ def checkin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
     if checkin is None:
         return render(request, page, "participant/invalid_link.html", status=404,
                       private=True, expired=False, form=LinkRequestForm())
-    thanks = False
+    thanks, chosen = False, None
     if request.method == "POST":
         form = CheckInForm(request.POST)
         if form.is_valid():
@@ -254,10 +255,9 @@ def checkin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
             thanks = True
     else:
         answer = request.GET.get("answer")
-        if answer in CheckIn.Answer.values:
-            checkins.record_answer(checkin, answer)
-        initial = {"answer": checkin.answer or None, "rating": checkin.rating,
+        chosen = answer if answer in CheckIn.Answer.values else None
+        initial = {"answer": chosen or checkin.answer or None, "rating": checkin.rating,
                    "comment": checkin.comment}
         form = CheckInForm(initial=initial)
     return render(request, page, "checkin/form.html", private=True, form=form, checkin=checkin,
-                  participant=resolved.participant, thanks=thanks)
+                  participant=resolved.participant, thanks=thanks, chosen=chosen)
