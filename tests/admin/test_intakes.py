@@ -62,6 +62,23 @@ def test_create_form_offers_only_my_programmes(client, two_sections, programme):
     assert Intake.objects.filter(name="Autumn 2027", programme=programme).exists()
 
 
+def test_intakes_attach_to_the_canonical_copy_only(client, admin_user, programme):
+    """A translated copy shares the canonical copy's intakes; one attached to the copy
+    itself would never be seen by sign-ups."""
+    from wagtail.models import Locale
+
+    copy = programme.copy_for_translation(Locale.objects.create(language_code="fr"),
+                                          copy_parents=True)
+    client.force_login(admin_user)
+    response = client.get(reverse("wagtail_buddy_intakes:add"))
+    assert [c.pk for c in response.context["form"].fields["programme"].queryset] == \
+        [programme.pk]
+    client.post(reverse("wagtail_buddy_intakes:add"), {
+        "programme": copy.pk, "name": "On the copy", "starts_on": "2027-09-01",
+        "ends_on": "2028-01-31", "signup_open": "on"})
+    assert not Intake.objects.filter(name="On the copy").exists()
+
+
 def test_coordinators_manage_the_interest_vocabulary(client, two_sections):
     mine, _, _ = two_sections
     client.force_login(mine)

@@ -2,7 +2,7 @@
 
 Intakes are scoped like everything else: a coordinator sees, edits and creates intakes
 only for the programmes of their groups (``ProgrammeScopedPolicy``); the programme
-choice in the form is limited the same way.
+choice in the form is limited the same way, to canonical copies.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from ..models import Intake, Interest
+from ..models.programme import canonical_only
 from ..permissions import programmes_for_user
 
 
@@ -49,7 +50,9 @@ class IntakeForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "programme" in self.fields:
-            self.fields["programme"].queryset = programmes_for_user(for_user)
+            # A translated copy of a programme shares the canonical copy's intakes and
+            # would never show one attached to itself.
+            self.fields["programme"].queryset = canonical_only(programmes_for_user(for_user))
 
 
 class IntakeIndexView(generic.IndexView):

@@ -50,6 +50,14 @@ def open_intake_key(programme_pk: int | None) -> str:
     return f"wagtail_buddy:open-intake:{programme_pk}"
 
 
+def canonical_only(pages: models.QuerySet) -> models.QuerySet:
+    """The canonical copies (first of their translations) among ``pages``: only those own
+    intakes, so only those may be chosen for one."""
+    firsts = (BuddyProgrammePage.objects.order_by().values("translation_key")
+              .annotate(first=models.Min("pk")).values("first"))
+    return pages.filter(pk__in=firsts)
+
+
 class BuddyProgrammePage(RoutablePageMixin, Page):
     """One section's buddy programme: intro, sign-up routes, texts and matching settings.
 
