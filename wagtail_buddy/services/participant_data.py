@@ -84,11 +84,24 @@ def _release_counterparts(participant: Participant, matches: list[Match]) -> Non
     ).update(status=Participant.Status.WAITING, updated_at=timezone.now())
 
 
+def tell_buddies_left(matches: list[Match], leaving: set[int]) -> None:
+    """Buddies who were introduced learn that their buddy left (``buddy_left`` email);
+    a proposal they were never told about ends silently."""
+    from .emails import queue_emails
+
+    queue_emails(
+        (person, "buddy_left", str(match.pk), {"match_id": match.pk})
+        for match in matches if match.status == Match.Status.CONFIRMED and match.introduced_at
+        for person in (match.mentee, match.mentor) if person.pk not in leaving
+    )
+
+
 def withdraw(participant: Participant) -> None:
-    """Leave the programme: cancel active matches, free the buddies, revoke every link."""
+    """Leave the programme: cancel active matches, free and tell the buddies, revoke every
+    link."""
     now = timezone.now()
     with transaction.atomic():
-        matches = list(Match.objects.active().filter(
+        matches = list(Match.objects.active().select_related("mentee", "mentor").filter(
             Q(mentee=participant) | Q(mentor=participant)))
         Match.objects.filter(pk__in=[m.pk for m in matches]).update(
             status=Match.Status.CANCELLED, ended_at=now,
@@ -99,12 +112,17 @@ def withdraw(participant: Participant) -> None:
         participant.rotate_access_key()
         participant.save(update_fields=["status", "withdrawn_at", "access_key", "updated_at"])
         _release_counterparts(participant, matches)
+        tell_buddies_left(matches, {participant.pk})
 
 
 def erase(participant: Participant) -> None:
-    """Delete the participant with their matches, check-ins and emails (right to erasure)."""
+    """Delete the participant with their matches, check-ins and emails (right to erasure).
+
+    Introduced buddies are told, without the name: the match is gone when the email is
+    rendered."""
     with transaction.atomic():
-        matches = list(Match.objects.active().filter(
+        matches = list(Match.objects.active().select_related("mentee", "mentor").filter(
             Q(mentee=participant) | Q(mentor=participant)))
         _release_counterparts(participant, matches)
+        tell_buddies_left(matches, {participant.pk})
         participant.delete()

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Match, Participant
+from . import participant_data
+from .participant_data import tell_buddies_left
 
 
 class ProposalError(Exception):
@@ -270,7 +272,7 @@ def withdraw(participants: Sequence[Participant], user, reason: str = "") -> int
     now = timezone.now()
     reason = reason or str(_("Withdrawn by a coordinator"))
     with transaction.atomic():
-        open_matches = list(Match.objects.filter(
+        open_matches = list(Match.objects.select_related("mentee", "mentor").filter(
             Q(mentee_id__in=ids) | Q(mentor_id__in=ids), status__in=Match.ACTIVE))
         Match.objects.filter(pk__in=[m.pk for m in open_matches]).update(
             status=Match.Status.CANCELLED, ended_at=now, end_reason=reason, locked=False)
@@ -280,6 +282,7 @@ def withdraw(participants: Sequence[Participant], user, reason: str = "") -> int
         audit(targets, "wagtail_buddy.participant_withdraw", user)
         if open_matches:
             audit_matches(open_matches, "wagtail_buddy.match_cancel", user, reason=reason)
+            tell_buddies_left(open_matches, set(ids))
     return len(targets)
 
 
@@ -288,12 +291,10 @@ def erase(participants: Sequence[Participant], user) -> int:
 
     The audit entry is written first and names no one ("participant #id").
     """
-    from .participant_data import erase as erase_one
-
     with transaction.atomic():
         audit(participants, "wagtail_buddy.participant_erase", user)
         for participant in participants:
-            erase_one(participant)
+            participant_data.erase(participant)
     return len(participants)
 
 
