@@ -18,20 +18,29 @@ def route(programme, name, participant, purpose=tokens.ACCESS):
         name, kwargs={"token": tokens.make_token(participant, purpose)})
 
 
-def test_confirmation_link_moves_unconfirmed_to_waiting(client, programme, participant_factory):
+def test_confirmation_link_shows_a_button_that_confirms(client, programme,
+                                                         participant_factory):
     p = participant_factory(status=Participant.Status.UNCONFIRMED, confirmed_at=None)
-    response = client.get(route(programme, "confirm", p, tokens.CONFIRM))
+    url = route(programme, "confirm", p, tokens.CONFIRM)
+    # Opening the link (as a mail scanner does) changes nothing.
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200 and "Confirm my sign-up" in response.content.decode()
+    p.refresh_from_db()
+    assert (p.status, p.confirmed_at) == ("unconfirmed", None)
+    assert response["Cache-Control"] == "no-store, private"
+    response = client.post(url)
     p.refresh_from_db()
     assert response.status_code == 200
     assert (p.status, bool(p.confirmed_at)) == ("waiting", True)
     html = response.content.decode()
     assert "your email is confirmed" in html
     assert programme.url + "me/" in html  # the private page is one click away
-    assert response["Cache-Control"] == "no-store, private"
     assert response["Referrer-Policy"] == "same-origin"  # POSTs need an Origin
-    # Idempotent: a second click does not touch the timestamp.
+    # Idempotent: a second press or a later visit does not touch the timestamp.
     first = p.confirmed_at
-    assert client.get(route(programme, "confirm", p, tokens.CONFIRM)).status_code == 200
+    assert client.post(url).status_code == 200
+    assert "your email is confirmed" in client.get(url).content.decode()
     p.refresh_from_db()
     assert p.confirmed_at == first
 
@@ -39,9 +48,24 @@ def test_confirmation_link_moves_unconfirmed_to_waiting(client, programme, parti
 def test_confirmation_does_not_resurrect_a_matched_participant(client, programme,
                                                                participant_factory):
     p = participant_factory(status=Participant.Status.MATCHED)
-    client.get(route(programme, "confirm", p, tokens.CONFIRM))
+    client.post(route(programme, "confirm", p, tokens.CONFIRM))
     p.refresh_from_db()
     assert p.status == "matched"
+
+
+def test_private_link_confirms_on_a_press_not_on_opening(client, programme,
+                                                         participant_factory):
+    p = participant_factory(status=Participant.Status.UNCONFIRMED, confirmed_at=None)
+    url = route(programme, "participant", p)
+    html = client.get(url).content.decode()
+    p.refresh_from_db()
+    assert p.status == "unconfirmed" and "Your email is not confirmed yet" in html
+    response = client.post(url, {"action": "confirm"})
+    assert response.status_code == 302 and response["Location"].endswith("?confirmed=1")
+    p.refresh_from_db()
+    assert p.status == "waiting"
+    html = client.get(response["Location"]).content.decode()
+    assert "you are now in the pool" in html and "not confirmed yet" not in html
 
 
 def test_private_page_shows_own_data_and_edit_form(client, programme, participant_factory,

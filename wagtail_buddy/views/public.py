@@ -139,13 +139,18 @@ def _latest_intake(page: BuddyProgrammePage):
 # --- double opt-in -----------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    """Double opt-in. Opening the link shows a button and changes nothing: mail scanners open
+    every link of an email, and only a press of the button shows that a person reads it."""
     resolved, error = _resolve(request, page, token, tokens.CONFIRM)
     if error:
         return error
     participant = resolved.participant
-    just_confirmed = signup.confirm(participant)
+    if request.method != "POST" and participant.status == Participant.Status.UNCONFIRMED:
+        return render(request, page, "signup/confirm.html", private=True,
+                      participant=participant)
+    just_confirmed = request.method == "POST" and signup.confirm(participant)
     return render(request, page, "signup/confirmed.html", private=True,
                   participant=participant, just_confirmed=just_confirmed,
                   private_url=sub_url(page, "participant",
@@ -161,9 +166,13 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     if error:
         return error
     participant = resolved.participant
-    # The link only ever travelled by email: opening it proves the address like the
-    # confirmation link does.
-    just_confirmed = signup.confirm(participant)
+    if request.method == "POST":  # sent by a person from the page: it proves the address
+        confirmed_now = signup.confirm(participant)
+        if request.POST.get("action") == "confirm":
+            return HttpResponseRedirect(sub_url(page, "participant", token=token)
+                                        + ("?confirmed=1" if confirmed_now else ""))
+    just_confirmed = (request.GET.get("confirmed") == "1"
+                      and participant.status == Participant.Status.WAITING)
     editable = signup.can_edit(participant)
     form = None
     saved = request.GET.get("saved") == "1"
