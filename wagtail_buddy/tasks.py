@@ -10,7 +10,7 @@ def send_email(email_id: int) -> bool:
     """Send one outbox email; on failure schedule a retry with exponential backoff."""
     from .services import emails
 
-    return emails.send_with_retry(email_id)
+    return bool(emails.send_with_retry(email_id))
 
 
 def send_outbox() -> int:

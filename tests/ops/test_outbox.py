@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.utils import timezone
 from django_q.models import Schedule
@@ -339,3 +340,62 @@ def test_sender_batch_that_is_full_wakes_the_next(participant_factory, shared_ca
     assert emails.send_due(limit=2) == 1
     assert real_queue.count() == 1  # a part batch wakes nothing
     assert emails.outbox_status()["sent"] == 3
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test outbox, counting connections the way an SMTP server would see them."""
+
+    opened = 0
+
+    def open(self):
+        if getattr(self, "_is_open", False):
+            return False
+        self._is_open = True
+        CountingBackend.opened += 1
+        return True
+
+    def close(self):
+        self._is_open = False
+
+    def send_messages(self, messages):
+        new = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if new:
+                self.close()
+
+
+def test_sender_batch_shares_one_mail_connection(participant_factory, settings, monkeypatch):
+    settings.EMAIL_BACKEND = "tests.ops.test_outbox.CountingBackend"
+    monkeypatch.setattr(CountingBackend, "opened", 0)
+    students = [participant_factory() for _ in range(4)]
+    for student in students:
+        emails.queue_email(student, "ops_ping")  # commit hooks never run here
+    assert emails.send_due() == 4
+    assert CountingBackend.opened == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in students)
+
+
+def test_sender_batch_reconnects_after_a_failed_send(participant_factory, settings,
+                                                     monkeypatch):
+    settings.EMAIL_BACKEND = "tests.ops.test_outbox.CountingBackend"
+    monkeypatch.setattr(CountingBackend, "opened", 0)
+    students = [participant_factory() for _ in range(3)]
+    for student in students:
+        emails.queue_email(student, "ops_ping")
+    unlucky = students[1].email
+    real_send = EmailMultiAlternatives.send
+
+    def send(self, fail_silently=False):
+        if self.to == [unlucky]:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    assert emails.send_due() == 2
+    assert CountingBackend.opened == 2  # a fresh connection after the failure
+    assert unlucky not in [m.to[0] for m in mail.outbox]
+    failed = OutboundEmail.objects.get(participant=students[1])
+    assert failed.status == "queued" and failed.next_attempt_at is not None
+    assert Schedule.objects.filter(name__startswith=f"buddy-email-retry-{failed.pk}-").exists()
