@@ -31,6 +31,7 @@ from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from ..caching import forget
 from ..conf import buddy_settings
 from ..models import OutboundEmail, Participant
 
@@ -149,14 +150,7 @@ def kick_sender() -> None:
     except Exception:  # noqa: BLE001 - the sweeper sends the rows; the next kick retries
         logger.exception("Could not enqueue the buddy email sender; the sweeper will send")
         if flagged:
-            _clear_sender_flag()
-
-
-def _clear_sender_flag() -> None:
-    try:
-        caches[buddy_settings.CACHE].delete(SENDER_PENDING_KEY)
-    except Exception:  # noqa: BLE001 - it expires on its own
-        logger.warning("wagtail-buddy cache unavailable", exc_info=True)
+            forget(SENDER_PENDING_KEY)
 
 
 def send_due(limit: int = SEND_BATCH) -> int:
@@ -168,7 +162,7 @@ def send_due(limit: int = SEND_BATCH) -> int:
     to the mail server (a TLS handshake per email made a surge's emails slow), opened
     again after a failed send.
     """
-    _clear_sender_flag()
+    forget(SENDER_PENDING_KEY)
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
     ids = list(
