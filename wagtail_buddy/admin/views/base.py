@@ -1,0 +1,147 @@
+"""Shared base of the coordinator workspace views: access, scoping, tabs.
+
+Access: every view needs a Wagtail admin login (the ``register_admin_urls`` hook wraps
+them), one of the three buddy permissions, and the object's programme among
+``programmes_for_user`` (else 404, so another section's ids reveal nothing).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from ...models import Intake, Interest, Language, Match, Participant
+from ...permissions import (
+    can_manage_settings,
+    can_match,
+    can_view_participants,
+    programmes_for_user,
+)
+from ...services import matching as matching_service
+from ..modeladmin import index_url as participants_url
+
+PER_PAGE = 50
+NS = "wagtail_buddy_admin"
+
+PERMISSIONS = {"view": can_view_participants, "match": can_match,
+               "settings": can_manage_settings}
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"{NS}:{name}", args=args)
+
+
+def paginate(request, queryset, per_page: int = PER_PAGE) -> dict:
+    paginator = Paginator(queryset, per_page)
+    page = paginator.get_page(request.GET.get("p"))
+    return {"page_obj": page, "items": page, "paginator": paginator,
+            "elided_page_range": paginator.get_elided_page_range(page.number)}
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def profile_prefetch(prefix: str = "") -> list[Prefetch]:
+    """Languages and interests of people (or of ``prefix`` relations) in 2 queries each."""
+    return [
+        Prefetch(f"{prefix}languages", queryset=Language.objects.only("code")),
+        Prefetch(f"{prefix}interests", queryset=Interest.objects.only("pk", "name")),
+    ]
+
+
+def breakdown_rows(breakdown: dict | None, weights: dict | None = None) -> list[dict]:
+    """Per-criterion bars: label, points and the bar width relative to the criterion's weight."""
+    rows = []
+    weights = weights or {}
+    for key, points in (breakdown or {}).items():
+        top = float(weights.get(key) or matching_service.DEFAULT_WEIGHTS.get(key) or 1) or 1
+        rows.append({"key": key, "label": matching_service.criterion_label(key),
+                     "points": points,
+                     "width": max(0, min(100, round(100 * float(points) / top)))})
+    return rows
+
+
+class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
+    """Base: permission check, programme scoping, breadcrumbs and the intake tabs."""
+
+    permission = "view"
+    post_permission = "match"
+    header_icon = "group"
+    tab = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        needed = self.post_permission if request.method == "POST" else self.permission
+        if not PERMISSIONS[needed](request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def programmes(self):
+        return programmes_for_user(self.request.user)
+
+    def intakes(self):
+        return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
+
+    def get_intake(self, pk) -> Intake:
+        return get_object_or_404(self.intakes(), pk=pk)
+
+    def participants(self):
+        return Participant.objects.filter(intake__programme__in=self.programmes)
+
+    def matches(self):
+        return Match.objects.filter(intake__programme__in=self.programmes)
+
+    intake: Intake | None = None
+
+    def get_breadcrumbs_items(self):
+        items = [*self.breadcrumbs_items, {"url": url("overview"), "label": _("Buddy System")}]
+        if self.intake is not None:
+            items.append({"url": url("matching", self.intake.pk),
+                          "label": f"{self.intake.programme.display_name} · {self.intake.name}"})
+        items.append({"url": "", "label": self.get_page_title()})
+        return items
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["intake"] = self.intake
+        context["tab"] = self.tab
+        context["can_match"] = can_match(self.request.user)
+        context["can_manage_settings"] = can_manage_settings(self.request.user)
+        if self.intake is not None:
+            pk = self.intake.pk
+            context["tabs"] = [
+                ("matching", _("Matching"), url("matching", pk)),
+                ("proposals", _("Proposals"), url("proposals", pk)),
+                ("waiting", _("Waiting list"), url("waiting", pk)),
+                ("introductions", _("Introductions"), url("introductions", pk)),
+                ("stats", _("Statistics"), url("stats", pk)),
+                ("participants", _("Participants"), f"{participants_url()}?intake={pk}"),
+            ]
+            context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]
+        return context
+
+
+def suggestion_context(intake: Intake, pairs) -> dict:
+    """Suggestions with their mentors loaded (2 + 2 queries) and breakdown bars."""
+    ids = [int(p.mentor) for p in pairs]
+    mentors = {m.pk: m for m in Participant.objects.filter(pk__in=ids).prefetch_related(
+        *profile_prefetch())}
+    spare = matching_service.spare_capacity(intake)
+    weights = matching_service.programme_config(intake.programme)["weights"]
+    return {"suggestions": [
+        {"pair": p, "mentor": mentors[int(p.mentor)], "spare": spare.get(p.mentor, 0),
+         "breakdown": breakdown_rows(p.breakdown, weights)}
+        for p in pairs if int(p.mentor) in mentors]}

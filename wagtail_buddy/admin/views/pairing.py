@@ -1,0 +1,88 @@
+"""Manual pairing: the waiting list and pairing one student by hand."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+
+from ...models import Match, Participant
+from ...services import matching as matching_service
+from ...services import proposals
+from .base import BuddyAdminView, paginate, profile_prefetch, suggestion_context, url
+
+
+class WaitingView(BuddyAdminView):
+    tab = "waiting"
+    page_title = _("Waiting list")
+    template_name = "wagtail_buddy/admin/waiting.html"
+
+    def get(self, request, intake_id: int):
+        self.intake = self.get_intake(intake_id)
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        q = (self.request.GET.get("q") or "").strip()[:100]
+        queryset = Participant.objects.filter(
+            intake=self.intake, role=Participant.Role.INTERNATIONAL,
+            status=Participant.Status.WAITING).prefetch_related(*profile_prefetch())
+        if q:
+            queryset = queryset.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q)
+                                       | Q(email__icontains=q))
+        context.update(paginate(self.request, queryset.order_by("arrival_date", "pk")))
+        context["q"] = q
+        context["free_buddies"] = sum(
+            1 for v in matching_service.spare_capacity(self.intake).values() if v > 0)
+        return context
+
+
+class PairView(BuddyAdminView):
+    """Top-5 feasible buddies with spare capacity for one waiting student."""
+
+    permission = "match"
+    tab = "waiting"
+    template_name = "wagtail_buddy/admin/pair.html"
+    page_title = _("Find a buddy")
+
+    def load(self, participant_id):
+        self.mentee = get_object_or_404(
+            self.participants().filter(role=Participant.Role.INTERNATIONAL)
+            .select_related("intake__programme").prefetch_related(*profile_prefetch()),
+            pk=participant_id)
+        self.intake = self.mentee.intake
+
+    def get(self, request, participant_id: int):
+        self.load(participant_id)
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, participant_id: int):
+        self.load(participant_id)
+        mentor_id = request.POST.get("mentor", "")
+        options = {p.mentor: p for p in matching_service.suggestions(self.mentee, k=10)}
+        pair = options.get(mentor_id)
+        if pair is None:
+            messages.error(request, _("This buddy is not among the available suggestions."))
+            return redirect(url("pair", self.mentee.pk))
+        mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
+        try:
+            match = proposals.pair_manually(self.mentee, mentor, request.user, pair.score,
+                                            pair.breakdown)
+        except proposals.ProposalError as exc:
+            messages.error(request, str(exc))
+            return redirect(url("pair", self.mentee.pk))
+        messages.success(request, _("%(mentee)s is paired with %(mentor)s.") % {
+            "mentee": self.mentee.first_name, "mentor": mentor.first_name})
+        return redirect(url("match", match.pk))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mentee"] = self.mentee
+        active = Match.objects.filter(mentee=self.mentee, status__in=Match.ACTIVE).first()
+        context["active_match"] = active
+        if active is None:
+            context.update(suggestion_context(
+                self.intake, matching_service.suggestions(self.mentee, k=5)))
+        context["action_url"] = url("pair", self.mentee.pk)
+        return context

@@ -1,0 +1,60 @@
+"""Bulk actions from the participant list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.generic import View
+
+from ...permissions import (
+    can_manage_settings,
+)
+from ...services import proposals
+from .. import forms
+from ..modeladmin import index_url as participants_url
+from .base import BuddyAdminView, safe_next
+
+
+class ParticipantsBulkView(BuddyAdminView, View):
+    """The bulk actions of the participant list (POST only)."""
+
+    permission = "match"
+
+    def get(self, request):
+        return redirect(participants_url())
+
+    def post(self, request):
+        form = forms.ParticipantBulkForm(request.POST, user=request.user)
+        back = safe_next(request, participants_url())
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(back)
+        people = list(self.participants().filter(pk__in=form.cleaned_data["ids"]))
+        action = form.cleaned_data["action"]
+        if action == "confirm_email":
+            n = proposals.confirm_emails(people, request.user)
+            messages.success(request, ngettext("%(n)s email confirmed.",
+                                               "%(n)s emails confirmed.", n) % {"n": n})
+        elif action == "erase":
+            if not can_manage_settings(request.user):
+                raise PermissionDenied
+            n = proposals.erase(people, request.user)
+            messages.success(request, ngettext("%(n)s participant erased.",
+                                               "%(n)s participants erased.", n) % {"n": n})
+        elif action == "withdraw":
+            n = proposals.withdraw(people, request.user)
+            messages.success(request, ngettext("%(n)s participant withdrawn.",
+                                               "%(n)s participants withdrawn.", n) % {"n": n})
+        else:
+            moved, skipped = proposals.move_intake(people, form.cleaned_data["intake"],
+                                                   request.user)
+            messages.success(request, _("%(moved)s moved, %(skipped)s skipped (open match or "
+                                        "already signed up there).") % {
+                "moved": moved, "skipped": skipped})
+        return HttpResponseRedirect(back)

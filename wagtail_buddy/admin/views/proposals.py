@@ -1,0 +1,232 @@
+"""Proposals: review, confirm, reject, lock, cancel and swap pairs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ...models import Match
+from ...permissions import (
+    can_match,
+)
+from ...services import introductions, proposals
+from ...services import matching as matching_service
+from .. import forms
+from ..modeladmin import inspect_url
+from .base import (
+    BuddyAdminView,
+    breakdown_rows,
+    paginate,
+    profile_prefetch,
+    safe_next,
+    suggestion_context,
+    url,
+)
+
+
+def matches_for_listing(queryset):
+    return queryset.select_related("mentee", "mentor").prefetch_related(
+        *profile_prefetch("mentee__"), *profile_prefetch("mentor__"))
+
+
+class ProposalsView(BuddyAdminView):
+    tab = "proposals"
+    page_title = _("Proposals")
+    template_name = "wagtail_buddy/admin/proposals.html"
+
+    def get(self, request, intake_id: int):
+        self.intake = self.get_intake(intake_id)
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, intake_id: int):
+        """Bulk confirm / reject / lock / unlock of the selected pairs."""
+        self.intake = self.get_intake(intake_id)
+        queryset = Match.objects.filter(intake=self.intake)
+        form = forms.BulkMatchForm(request.POST, queryset=queryset)
+        back = safe_next(request, url("proposals", self.intake.pk))
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(back)
+        done = apply_match_action(form.cleaned_data["action"], form.matches(), request.user)
+        messages.success(request, ngettext("%(n)s pair updated.", "%(n)s pairs updated.", done)
+                         % {"n": done})
+        return redirect(back)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = forms.ProposalFilterForm(self.request.GET or None)
+        data = filters.cleaned_data if filters.is_valid() else {"status": "proposed",
+                                                               "order": "score", "q": ""}
+        queryset = Match.objects.filter(intake=self.intake)
+        if data["status"] != "all":
+            queryset = queryset.filter(status=data["status"])
+        if data.get("q"):
+            q = data["q"]
+            queryset = queryset.filter(
+                Q(mentee__first_name__icontains=q) | Q(mentee__last_name__icontains=q)
+                | Q(mentor__first_name__icontains=q) | Q(mentor__last_name__icontains=q)
+                | Q(mentee__email__icontains=q) | Q(mentor__email__icontains=q))
+        order = {"score": ["score", "pk"], "-score": ["-score", "pk"],
+                 "mentee": ["mentee__last_name", "pk"],
+                 "mentor": ["mentor__last_name", "pk"]}[data["order"]]
+        context.update(paginate(self.request, matches_for_listing(queryset.order_by(*order))))
+        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        context["rows"] = [(m, breakdown_rows(m.breakdown, weights))
+                           for m in context["page_obj"]]
+        context["filters"] = filters
+        context["status"] = data["status"]
+        context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
+                                 .values_list("status").annotate(n=Count("pk")))
+        context["next_url"] = self.request.get_full_path()
+        context["inspect_url"] = inspect_url(0).replace("/0/", "/{}/")
+        return context
+
+
+def apply_match_action(action: str, matches: list[Match], user) -> int:
+    if action == "confirm":
+        return proposals.confirm(matches, user)
+    if action == "reject":
+        return proposals.reject(matches, user)
+    if action in ("lock", "unlock"):
+        return proposals.set_locked(matches, user, locked=action == "lock")
+    raise Http404
+
+
+class MatchActionView(BuddyAdminView):
+    """POST one action on one pair (the row buttons of the review table)."""
+
+    permission = "match"
+    http_method_names = ["post"]
+
+    def post(self, request, match_id: int, action: str):
+        match = get_object_or_404(self.matches(), pk=match_id)
+        done = apply_match_action(action, [match], request.user)
+        if done:
+            labels = {"confirm": _("Pair confirmed."), "reject": _("Pair rejected: it will not "
+                      "be proposed again."), "lock": _("Pair locked: re-runs keep it."),
+                      "unlock": _("Pair unlocked.")}
+            messages.success(request, labels[action])
+        else:
+            messages.warning(request, _("Nothing to do: the pair is not in a state for this."))
+        return redirect(safe_next(request, url("proposals", match.intake_id)))
+
+
+class MatchDetailView(BuddyAdminView):
+    """One pair: both profiles, the breakdown, the note, the email previews, cancel."""
+
+    template_name = "wagtail_buddy/admin/match.html"
+    tab = "introductions"
+
+    def load(self, match_id):
+        self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
+            "intake__programme"), pk=match_id)
+        self.intake = self.match.intake
+
+    def get_page_title(self):
+        return f"{self.match.mentee.first_name} ↔ {self.match.mentor.first_name}"
+
+    def get(self, request, match_id: int):
+        self.load(match_id)
+        self.note_form = forms.NoteForm(initial={"note": self.match.coordinator_note})
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, match_id: int):
+        self.load(match_id)
+        self.note_form = forms.NoteForm(request.POST)
+        if not self.note_form.is_valid():
+            return self.render_to_response(self.get_context_data(), status=400)
+        proposals.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
+        messages.success(request, _("Note saved."))
+        return redirect(url("match", self.match.pk))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        match = self.match
+        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        context["match"] = match
+        context["breakdown"] = breakdown_rows(match.breakdown, weights)
+        context["note_form"] = self.note_form
+        context["cancel_form"] = forms.CancelForm()
+        context["statuses"] = introductions.email_statuses([match])[match.pk]
+        if match.status == Match.Status.CONFIRMED and can_match(self.request.user):
+            context["previews"] = [
+                (match.mentee, introductions.preview(match, "mentee")),
+                (match.mentor, introductions.preview(match, "mentor")),
+            ]
+        return context
+
+
+class CancelView(MatchDetailView):
+    permission = "match"
+
+    def post(self, request, match_id: int):
+        self.load(match_id)
+        form = forms.CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
+                                 notify=form.cleaned_data["notify"])
+            except proposals.ProposalError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Match cancelled; the student is waiting again."))
+                return redirect(url("introductions", self.intake.pk))
+        self.note_form = forms.NoteForm(initial={"note": self.match.coordinator_note})
+        context = self.get_context_data()
+        context["cancel_form"] = form
+        return self.render_to_response(context, status=400)
+
+    def get(self, request, match_id: int):
+        return redirect(url("match", match_id))
+
+
+class SwapView(BuddyAdminView):
+    """Ranked alternative buddies for a proposed pair; one click swaps."""
+
+    permission = "match"
+    tab = "proposals"
+    template_name = "wagtail_buddy/admin/swap.html"
+    page_title = _("Swap buddy")
+
+    def load(self, match_id):
+        self.match = get_object_or_404(self.matches().select_related(
+            "mentee", "mentor", "intake__programme"), pk=match_id)
+        self.intake = self.match.intake
+
+    def get(self, request, match_id: int):
+        self.load(match_id)
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, match_id: int):
+        self.load(match_id)
+        mentor_id = request.POST.get("mentor", "")
+        options = {p.mentor: p for p in matching_service.suggestions(
+            self.match.mentee, k=10, exclude_mentor_ids=[self.match.mentor_id])}
+        pair = options.get(mentor_id)
+        if pair is None:
+            messages.error(request, _("This buddy is not among the available alternatives."))
+            return redirect(url("swap", self.match.pk))
+        mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
+        try:
+            proposals.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
+        except proposals.ProposalError as exc:
+            messages.error(request, str(exc))
+            return redirect(url("swap", self.match.pk))
+        messages.success(request, _("Buddy swapped."))
+        return redirect(safe_next(request, url("proposals", self.intake.pk)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["match"] = self.match
+        context.update(suggestion_context(
+            self.intake, matching_service.suggestions(
+                self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id])))
+        context["action_url"] = url("swap", self.match.pk)
+        context["current"] = breakdown_rows(self.match.breakdown)
+        return context

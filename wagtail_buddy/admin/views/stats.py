@@ -1,0 +1,23 @@
+"""Statistics of one intake."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ...services import stats as stats_service
+from .base import BuddyAdminView
+
+
+class StatsView(BuddyAdminView):
+    tab = "stats"
+    page_title = _("Statistics")
+    template_name = "wagtail_buddy/admin/stats.html"
+
+    def get(self, request, intake_id: int):
+        self.intake = self.get_intake(intake_id)
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["stats"] = stats_service.intake_stats(self.intake)
+        return context
