@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 from ..caching import forget
 from ..conf import buddy_settings
 from ..models import OutboundEmail, Participant
+from .plaintext import render_text
 
 logger = logging.getLogger(__name__)
 
@@ -268,15 +269,19 @@ def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
 
 
 def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
-    """Render ``email`` in the participant's language."""
+    """Render ``email`` in the participant's language.
+
+    Subject and text body are plain text (``plaintext.render_text``: not HTML-escaped, not
+    marked safe); only the HTML alternative is rendered with HTML escaping.
+    """
     from django.template import TemplateDoesNotExist
 
     participant = email.participant
     context = build_context(email)
     base = f"wagtail_buddy/emails/{email.purpose}"
     with translation.override(participant.preferred_language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-        text = render_to_string(f"{base}.txt", context)
+        subject = " ".join(render_text(f"{base}_subject.txt", context).split())
+        text = render_text(f"{base}.txt", context)
         try:
             html = render_to_string(f"{base}.html", context)
         except TemplateDoesNotExist:
