@@ -24,3 +24,19 @@ def can_match(user) -> bool:
 
 def can_manage_settings(user) -> bool:
     return bool(user and user.has_perm("wagtail_buddy.manage_programme_settings"))
+
+
+def may_change_access(user, programme) -> bool:
+    """May ``user`` change who coordinates ``programme`` (its coordinator groups)?
+
+    Superusers; otherwise only someone with the settings permission who coordinates this
+    programme already (any programme, for a page not created yet).
+    """
+    if not (user and user.is_active and user.is_authenticated):
+        return False
+    if user.is_superuser:
+        return True
+    if not can_manage_settings(user):
+        return False
+    return programme is None or programme.pk is None or \
+        programmes_for_user(user).filter(pk=programme.pk).exists()

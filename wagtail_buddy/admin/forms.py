@@ -9,6 +9,7 @@ from ..matching import CRITERIA, DEFAULT_WEIGHTS
 from ..models import Intake, Match
 from ..permissions import can_manage_settings, programmes_for_user
 from ..services.matching import MAX_WEIGHT, criterion_label
+from .params import is_id
 
 
 class RunForm(forms.Form):
@@ -81,7 +82,7 @@ class BulkMatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.queryset = queryset
         # Choices are checked against the intake's matches in clean_ids (one query).
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ids"].valid_value = is_id
 
     def clean_ids(self):
         ids = self.cleaned_data["ids"]
@@ -130,7 +131,7 @@ class ParticipantBulkForm(forms.Form):
             programme__in=programmes_for_user(user)).select_related("programme")
         self.fields["intake"].label_from_instance = (
             lambda i: f"{i.programme.display_name} · {i.name}")
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ids"].valid_value = is_id
 
     def clean(self):
         data = super().clean()

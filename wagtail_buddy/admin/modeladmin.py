@@ -9,11 +9,15 @@ deletes participants here (students do that through their private link).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.db.models.functions import TruncMonth
-from django.http import HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import re_path, reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +29,14 @@ from wagtail_modeladmin.views import IndexView, InspectView
 from ..models import Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
 from ..services import exports
+from .params import parse_id, parse_month
+
+
+def invalid_filter(request, list_filter, queryset):
+    """A malformed filter value (typed into the URL) matches nobody, with a message."""
+    messages.warning(request, _("The filter “%(name)s” has an invalid value: no participant "
+                                "matches it.") % {"name": list_filter.title})
+    return queryset.none()
 
 
 def _user_participants(request):
@@ -41,7 +53,12 @@ class IntakeFilter(SimpleListFilter):
         return [(str(i.pk), f"{i.programme.display_name} · {i.name}") for i in intakes]
 
     def queryset(self, request, queryset):
-        return queryset.filter(intake_id=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        intake_id = parse_id(self.value())
+        if intake_id is None:
+            return invalid_filter(request, self, queryset)
+        return queryset.filter(intake_id=intake_id)
 
 
 class UniversityFilter(SimpleListFilter):
@@ -99,12 +116,12 @@ class ArrivalMonthFilter(SimpleListFilter):
                 for m in months if m]
 
     def queryset(self, request, queryset):
-        value = self.value() or ""
-        try:
-            year, month = (int(x) for x in value.split("-"))
-        except ValueError:
+        if not self.value():
             return queryset
-        return queryset.filter(arrival_date__year=year, arrival_date__month=month)
+        month = parse_month(self.value())
+        if month is None:
+            return invalid_filter(request, self, queryset)
+        return queryset.filter(arrival_date__year=month[0], arrival_date__month=month[1])
 
 
 class ExtraAnswersFilter(SimpleListFilter):
@@ -150,6 +167,14 @@ class ParticipantPermissionHelper(PermissionHelper):
 
 class ParticipantIndexView(IndexView):
     """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except IncorrectLookupParameters:  # a malformed ordering or lookup in the URL
+            messages.error(request, _("The list could not be filtered that way; showing all "
+                                      "participants."))
+            return HttpResponseRedirect(index_url())
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         fmt = "xlsx" if spreadsheet_format == "xlsx" else "csv"
@@ -213,6 +238,24 @@ class ParticipantAdmin(ModelAdmin):
     list_per_page = 50
     list_export = ("id",)  # shows the export buttons; the columns come from services.exports
     export_filename = "participants"
+
+    def get_admin_urls_for_registration(self):
+        """Only the list and the profile: nobody creates, edits or deletes participants here,
+        so those routes do not exist (they looked the id up before any permission check)."""
+        return tuple(
+            re_path(self.url_helper.get_action_url_pattern(action), view,
+                    name=self.url_helper.get_action_url_name(action))
+            for action, view in (("index", self.index_view), ("inspect", self.inspect_view)))
+
+    def inspect_view(self, request, instance_pk):
+        """Permission first, then the id checked and looked up among the user's participants:
+        the answer (403 / 404) never tells whether another programme's id exists."""
+        if not can_view_participants(request.user):
+            raise PermissionDenied
+        pk = parse_id(unquote(instance_pk))
+        if pk is None or not self.get_queryset(request).filter(pk=pk).exists():
+            raise Http404
+        return super().inspect_view(request, str(pk))
 
     def get_queryset(self, request):
         return (

@@ -1,29 +1,32 @@
 """URLs of the coordinator workspace, mounted under the admin at ``buddy/``."""
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from . import views
+from .params import ID_REGEX, IdConverter
+
+register_converter(IdConverter, "buddy_id")
 
 app_name = "wagtail_buddy_admin"
 
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("go/<slug:section>/", views.GoView.as_view(), name="go"),
-    path("intake/<int:intake_id>/matching/", views.MatchingView.as_view(), name="matching"),
-    path("intake/<int:intake_id>/progress.json", views.IntakeProgressView.as_view(),
+    path("intake/<buddy_id:intake_id>/matching/", views.MatchingView.as_view(), name="matching"),
+    path("intake/<buddy_id:intake_id>/progress.json", views.IntakeProgressView.as_view(),
          name="intake_progress"),
-    path("intake/<int:intake_id>/proposals/", views.ProposalsView.as_view(), name="proposals"),
-    path("intake/<int:intake_id>/waiting/", views.WaitingView.as_view(), name="waiting"),
-    path("intake/<int:intake_id>/introductions/", views.IntroductionsView.as_view(),
+    path("intake/<buddy_id:intake_id>/proposals/", views.ProposalsView.as_view(), name="proposals"),
+    path("intake/<buddy_id:intake_id>/waiting/", views.WaitingView.as_view(), name="waiting"),
+    path("intake/<buddy_id:intake_id>/introductions/", views.IntroductionsView.as_view(),
          name="introductions"),
-    path("intake/<int:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
-    path("run/<int:run_id>/", views.RunView.as_view(), name="run"),
-    path("run/<int:run_id>/status.json", views.RunStatusView.as_view(), name="run_status"),
-    path("match/<int:match_id>/", views.MatchDetailView.as_view(), name="match"),
-    path("match/<int:match_id>/swap/", views.SwapView.as_view(), name="swap"),
-    path("match/<int:match_id>/cancel/", views.CancelView.as_view(), name="cancel"),
-    re_path(r"^match/(?P<match_id>[0-9]+)/(?P<action>confirm|reject|lock|unlock)/$",
+    path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
+    path("run/<buddy_id:run_id>/", views.RunView.as_view(), name="run"),
+    path("run/<buddy_id:run_id>/status.json", views.RunStatusView.as_view(), name="run_status"),
+    path("match/<buddy_id:match_id>/", views.MatchDetailView.as_view(), name="match"),
+    path("match/<buddy_id:match_id>/swap/", views.SwapView.as_view(), name="swap"),
+    path("match/<buddy_id:match_id>/cancel/", views.CancelView.as_view(), name="cancel"),
+    re_path(rf"^match/(?P<match_id>{ID_REGEX})/(?P<action>confirm|reject|lock|unlock)/$",
             views.MatchActionView.as_view(), name="match_action"),
-    path("participant/<int:participant_id>/pair/", views.PairView.as_view(), name="pair"),
+    path("participant/<buddy_id:participant_id>/pair/", views.PairView.as_view(), name="pair"),
     path("participants/bulk/", views.ParticipantsBulkView.as_view(), name="participants_bulk"),
 ]

@@ -13,6 +13,7 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
 from ..caching import forget, remember
+from .programme_access import ProgrammePageForm
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -110,13 +111,24 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         FieldPanel("charter"),
         FieldPanel("extra_questions"),
     ]
-    settings_panels = Page.settings_panels + [FieldPanel("coordinator_groups")]
+    settings_panels = Page.settings_panels + [
+        FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings")]
+    base_form_class = ProgrammePageForm
 
     template = "wagtail_buddy/programme_page.html"
 
     class Meta:
         verbose_name = _("buddy programme page")
         verbose_name_plural = _("buddy programme pages")
+
+    def with_content_json(self, content):
+        """A revision never changes who coordinates: the groups stay as they are in the
+        database (see ``programme_access``)."""
+        page = super().with_content_json(content)
+        if self.pk:
+            page.coordinator_groups.set(list(type(self).objects.get(
+                pk=self.pk).coordinator_groups.all()))
+        return page
 
     @property
     def canonical(self) -> "BuddyProgrammePage":

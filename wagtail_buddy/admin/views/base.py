@@ -47,8 +47,12 @@ def paginate(request, queryset, per_page: int = PER_PAGE) -> dict:
 
 
 def safe_next(request, fallback: str) -> str:
+    """The ``next`` path if it is a path on this site, else ``fallback``.
+
+    Only absolute paths: ``redirect("abc")`` would try to reverse a URL named "abc" (500).
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()},
                                                   require_https=request.is_secure()):
         return target
     return fallback

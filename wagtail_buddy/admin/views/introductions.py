@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from ...models import Match
 from ...services import introductions
+from ..params import parse_ids
 from .base import BuddyAdminView, paginate, url
 
 
@@ -25,7 +26,7 @@ class IntroductionsView(BuddyAdminView):
         self.intake = self.get_intake(intake_id)
         queryset = introductions.pending(self.intake).select_related("mentee", "mentor")
         if request.POST.get("scope") != "all":
-            ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+            ids = parse_ids(request.POST.getlist("ids"))
             if not ids:
                 messages.error(request, _("Select at least one pair, or send all pending."))
                 return redirect(url("introductions", self.intake.pk))
