@@ -12,6 +12,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
+from ..admin.page_form import ProgrammePageForm, has_text
 from ..caching import forget, remember
 
 
@@ -111,6 +112,7 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         FieldPanel("extra_questions"),
     ]
     settings_panels = Page.settings_panels + [FieldPanel("coordinator_groups")]
+    base_form_class = ProgrammePageForm
 
     template = "wagtail_buddy/programme_page.html"
 
@@ -148,6 +150,11 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     def _remember_canonical(self, canonical: "BuddyProgrammePage") -> None:
         canonical.__dict__["_canonical"] = canonical  # the canonical copy knows it is one
         self.__dict__["_canonical"] = canonical
+
+    @property
+    def has_privacy_notice(self) -> bool:
+        """Sign-up stays closed without one: students consent to what it says."""
+        return has_text(self.canonical.privacy_notice)
 
     @property
     def display_name(self) -> str:

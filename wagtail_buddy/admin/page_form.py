@@ -1,0 +1,28 @@
+"""The programme page's admin form: no sign-up goes live without a privacy notice."""
+
+from __future__ import annotations
+
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+PRIVACY_NOTICE_REQUIRED = _(
+    "Add a privacy notice before publishing: students must read it to sign up. "
+    "You can save a draft without one."
+)
+
+
+def has_text(rich_text: str | None) -> bool:
+    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
+    return bool(strip_tags(rich_text or "").strip())
+
+
+class ProgrammePageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Wagtail defers required fields when a draft is saved; publishing checks them.
+        publishing = not getattr(self, "is_deferred_validation", False)
+        if publishing and "privacy_notice" in self.fields \
+                and not has_text(cleaned.get("privacy_notice")):
+            self.add_error("privacy_notice", PRIVACY_NOTICE_REQUIRED)
+        return cleaned
