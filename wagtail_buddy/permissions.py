@@ -24,3 +24,18 @@ def can_match(user) -> bool:
 
 def can_manage_settings(user) -> bool:
     return bool(user and user.has_perm("wagtail_buddy.manage_programme_settings"))
+
+
+# What each coordinator level needs, as "app_label.codename", admin access included. The
+# README's permission table and ``manage.py buddy_coordinators`` both follow this.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "view": ("wagtailadmin.access_admin", "wagtail_buddy.view_participant"),
+}
+LEVELS["match"] = (*LEVELS["view"], "wagtail_buddy.match_participants",
+                   "wagtail_buddy.change_participant")
+LEVELS["manage"] = (
+    *LEVELS["match"], "wagtail_buddy.manage_programme_settings",
+    "wagtail_buddy.add_intake", "wagtail_buddy.change_intake", "wagtail_buddy.view_intake",
+    "wagtail_buddy.add_interest", "wagtail_buddy.change_interest",
+    "wagtail_buddy.view_interest",
+)
