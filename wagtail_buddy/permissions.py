@@ -31,8 +31,7 @@ def can_manage_settings(user) -> bool:
 LEVELS: dict[str, tuple[str, ...]] = {
     "view": ("wagtailadmin.access_admin", "wagtail_buddy.view_participant"),
 }
-LEVELS["match"] = (*LEVELS["view"], "wagtail_buddy.match_participants",
-                   "wagtail_buddy.change_participant")
+LEVELS["match"] = (*LEVELS["view"], "wagtail_buddy.match_participants")
 LEVELS["manage"] = (
     *LEVELS["match"], "wagtail_buddy.manage_programme_settings",
     "wagtail_buddy.add_intake", "wagtail_buddy.change_intake", "wagtail_buddy.view_intake",
