@@ -38,7 +38,15 @@ def test_a_new_coordinator_logs_in_and_sees_only_their_programme(
     assert "Graz spring" in intakes and intake.name not in intakes
     assert client.get(f"/admin/buddy/intakes/edit/{graz_intake.pk}/").status_code == 200
     assert client.get(f"/admin/buddy/intakes/edit/{intake.pk}/").status_code in (302, 403, 404)
-    assert client.get("/admin/buddy/intakes/new/").status_code == 200
+    new_intake = client.get("/admin/buddy/intakes/new/")
+    assert new_intake.status_code == 200
+    assert new_intake.context["form"].initial["programme"] == graz.pk  # their only one
+
+
+def test_a_superuser_with_several_programmes_chooses_one(admin_client, home_page, programme):
+    make_programme(home_page, title="Graz", slug="graz")
+    form = admin_client.get("/admin/buddy/intakes/new/").context["form"]
+    assert "programme" not in form.initial
 
 
 def test_the_command_is_idempotent_and_keeps_the_group_on_a_pending_draft(home_page):

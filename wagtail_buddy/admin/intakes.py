@@ -53,7 +53,12 @@ class IntakeForm(WagtailAdminModelForm):
         if for_user is not None and "programme" in self.fields:
             # A translated copy of a programme shares the canonical copy's intakes and
             # would never show one attached to itself.
-            self.fields["programme"].queryset = canonical_only(programmes_for_user(for_user))
+            programmes = canonical_only(programmes_for_user(for_user))
+            self.fields["programme"].queryset = programmes
+            if self.instance.pk is None and "programme" not in self.initial:
+                only = list(programmes.values_list("pk", flat=True)[:2])
+                if len(only) == 1:  # a section's coordinator: nothing to choose
+                    self.initial["programme"] = only[0]
 
 
 class IntakeIndexView(generic.IndexView):
