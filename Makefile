@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
-	messages migrations-check clean venv browser
+	messages migrations-check clean venv browser test-floors test-newest
 
 venv: $(STAMP)
 
@@ -28,6 +28,38 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not postgres and not redis" $(PYTEST_ARGS)
+
+# The declared floors and the newest releases, each in its own venv (uv resolves both).
+# Floors: Python 3.11 with every direct dependency at its lowest allowed version (Wagtail 7.4,
+# Django 5.2). Newest: Python 3.13 with everything at its newest (Wagtail 8, Django 6).
+PY_FLOORS ?= python3.11
+PY_NEWEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python \
+	$(HOME)/.pyenv/versions/3.12*/bin/python) python3.13)
+UNIT := -m "not e2e and not postgres and not redis"
+
+.venv-floors/.installed: pyproject.toml
+	test -x .venv-floors/bin/python || $(PY_FLOORS) -m venv .venv-floors
+	.venv-floors/bin/python -m pip install --quiet uv
+	.venv-floors/bin/uv pip install --quiet --python .venv-floors/bin/python \
+		--resolution lowest-direct --reinstall-package wagtail-buddy -e '.[test]'
+	touch $@
+
+.venv-newest/.installed: pyproject.toml
+	test -x .venv-newest/bin/python || $(PY_NEWEST) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet uv
+	.venv-newest/bin/uv pip install --quiet --python .venv-newest/bin/python \
+		--resolution highest --upgrade -e '.[test]'
+	touch $@
+
+test-floors: .venv-floors/.installed
+	.venv-floors/bin/python -c "import django, wagtail; print('floors: Django', \
+		django.get_version(), '/ Wagtail', wagtail.__version__)"
+	.venv-floors/bin/python -m pytest $(UNIT) $(PYTEST_ARGS)
+
+test-newest: .venv-newest/.installed
+	.venv-newest/bin/python -c "import django, wagtail; print('newest: Django', \
+		django.get_version(), '/ Wagtail', wagtail.__version__)"
+	.venv-newest/bin/python -m pytest $(UNIT) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -71,4 +103,4 @@ messages: $(STAMP)
 	cd wagtail_buddy && ../$(BIN)/django-admin compilemessages
 
 clean:
-	rm -rf $(VENV) example_site/db.sqlite3* example_site/static build *.egg-info
+	rm -rf $(VENV) .venv-floors .venv-newest example_site/db.sqlite3* example_site/static build *.egg-info

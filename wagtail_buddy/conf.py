@@ -7,9 +7,9 @@ Every key can be set in the site's settings as ``WAGTAIL_BUDDY_<NAME>``.
 from django.conf import settings
 
 DEFAULTS: dict[str, object] = {
-    # Template the public pages extend; point it at the site's own base.html. It must
-    # define the blocks title, extra_css, content and extra_js
-    # (as the base.html of `wagtail start` does).
+    # Template the public pages extend; point it at the site's own base.html. It needs a
+    # content block (checked: wagtail_buddy.E005); title, extra_css and extra_js are used
+    # when it has them, else the stylesheet and script go inside content.
     "BASE_TEMPLATE": "wagtail_buddy/standalone_base.html",
     # Days an unconfirmed sign-up is kept before it is purged.
     "UNCONFIRMED_PURGE_DAYS": 7,

@@ -40,3 +40,17 @@ def may_change_access(user, programme) -> bool:
         return False
     return programme is None or programme.pk is None or \
         programmes_for_user(user).filter(pk=programme.pk).exists()
+
+
+# What each coordinator level needs, as "app_label.codename", admin access included. The
+# README's permission table and ``manage.py buddy_coordinators`` both follow this.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "view": ("wagtailadmin.access_admin", "wagtail_buddy.view_participant"),
+}
+LEVELS["match"] = (*LEVELS["view"], "wagtail_buddy.match_participants")
+LEVELS["manage"] = (
+    *LEVELS["match"], "wagtail_buddy.manage_programme_settings",
+    "wagtail_buddy.add_intake", "wagtail_buddy.change_intake", "wagtail_buddy.view_intake",
+    "wagtail_buddy.add_interest", "wagtail_buddy.change_interest",
+    "wagtail_buddy.view_interest",
+)

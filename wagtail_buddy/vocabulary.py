@@ -62,10 +62,18 @@ def _sorted_choices(locale_code: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(_names_in(locale_code).items(), key=lambda item: item[1].casefold()))
 
 
-def ensure_languages(sender=None, using: str = "default", **kwargs) -> None:
-    """post_migrate: make sure every ISO 639-1 code has a Language row (idempotent)."""
-    from .models import Language
+def ensure_languages(sender=None, using: str = "default", apps=None, **kwargs) -> None:
+    """post_migrate: make sure every ISO 639-1 code has a Language row (idempotent).
 
+    Uses the migrated state's model, so after ``migrate wagtail_buddy zero`` (no table left)
+    there is nothing to fill rather than a query on a dropped table.
+    """
+    if apps is None:
+        from django.apps import apps
+    try:
+        Language = apps.get_model("wagtail_buddy", "Language")
+    except LookupError:
+        return
     existing = set(Language.objects.using(using).values_list("code", flat=True))
     missing = [Language(code=code) for code in iso639_1_codes() if code not in existing]
     if missing:

@@ -7,7 +7,11 @@ to measure what it buys under concurrent writers.
 import os
 
 from buddysite.settings.base import *  # noqa: F403
-from buddysite.settings.base import DATABASES
+from buddysite.settings.base import DATABASES, INSTALLED_APPS
+
+# The benchmark's page types (bare form, sign-up probe) exist only here, not in the admin of
+# the example site.
+INSTALLED_APPS = ["loadtest", *INSTALLED_APPS]
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

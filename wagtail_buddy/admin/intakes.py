@@ -15,8 +15,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 
+from ..compat import register_permission_policy
 from ..models import Intake, Interest
 from ..models.programme import canonical_only
 from ..permissions import programmes_for_user
@@ -43,7 +43,8 @@ class ProgrammeScopedPolicy(ModelPermissionPolicy):
         return self.model._default_manager.filter(programme__in=programmes_for_user(user))
 
 
-register_permission_policy(Intake, ProgrammeScopedPolicy(Intake))
+intake_permission_policy = ProgrammeScopedPolicy(Intake)
+register_permission_policy(Intake, intake_permission_policy)
 
 
 class IntakeForm(WagtailAdminModelForm):
@@ -52,7 +53,12 @@ class IntakeForm(WagtailAdminModelForm):
         if for_user is not None and "programme" in self.fields:
             # A translated copy of a programme shares the canonical copy's intakes and
             # would never show one attached to itself.
-            self.fields["programme"].queryset = canonical_only(programmes_for_user(for_user))
+            programmes = canonical_only(programmes_for_user(for_user))
+            self.fields["programme"].queryset = programmes
+            if self.instance.pk is None and "programme" not in self.initial:
+                only = list(programmes.values_list("pk", flat=True)[:2])
+                if len(only) == 1:  # a section's coordinator: nothing to choose
+                    self.initial["programme"] = only[0]
 
 
 class IntakeIndexView(generic.IndexView):
@@ -82,6 +88,7 @@ class IntakeViewSet(ModelViewSet):
     add_to_admin_menu = False
     url_prefix = "buddy/intakes"
     name = "wagtail_buddy_intakes"
+    permission_policy = intake_permission_policy  # Wagtail 7.4 does not read the registry
     index_view_class = IntakeIndexView
     edit_view_class = scoped(generic.EditView)
     delete_view_class = scoped(generic.DeleteView)

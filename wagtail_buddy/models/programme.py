@@ -12,8 +12,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
+from ..admin.page_form import ProgrammePageForm, has_text
 from ..caching import forget, remember
-from .programme_access import ProgrammePageForm
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -160,6 +160,11 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     def _remember_canonical(self, canonical: "BuddyProgrammePage") -> None:
         canonical.__dict__["_canonical"] = canonical  # the canonical copy knows it is one
         self.__dict__["_canonical"] = canonical
+
+    @property
+    def has_privacy_notice(self) -> bool:
+        """Sign-up stays closed without one: students consent to what it says."""
+        return has_text(self.canonical.privacy_notice)
 
     @property
     def display_name(self) -> str:

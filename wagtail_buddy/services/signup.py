@@ -53,6 +53,8 @@ def signup_state(programme: BuddyProgrammePage, role: str) -> tuple[str, Intake 
     intake = programme.current_intake
     if intake is None:
         return CLOSED, None
+    if not programme.has_privacy_notice:  # nothing to consent to: not open (README)
+        return CLOSED, None
     if intake_is_full(intake, role):
         return FULL, intake
     return OPEN, intake

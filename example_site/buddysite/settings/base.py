@@ -16,7 +16,6 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(","
 
 INSTALLED_APPS = [
     "home",
-    "loadtest",  # the bare form page of benchmarks/bench_signup_load.py
     "wagtail_buddy",
     "wagtail_modeladmin",
     "django_q",

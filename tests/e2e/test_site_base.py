@@ -1,0 +1,65 @@
+"""Real Chromium: the public pages styled and scripted inside a bakerydemo-shaped base
+template (only a content block), and the intake form's date pickers."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_student_journey import wagtail_site  # noqa: F401  (fixture)
+from tests.install.conftest import site_templates  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+SHOTS = Path(os.environ.get("BUDDY_SHOTS", "/tmp/buddy-shots"))
+
+
+@pytest.fixture
+def home_page(wagtail_site):  # noqa: F811  (flushed after every live-server test)
+    return wagtail_site
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_signup_form_in_a_bakery_base_is_styled_and_searchable(
+        live_server, browser, settings, site_templates, programme, intake, width):  # noqa: F811
+    settings.WAGTAIL_BUDDY_BASE_TEMPLATE = "bakery/base.html"
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}{programme.url}signup/international/")
+        assert page.inner_text("header.bakery-header") == "The Wagtail Bakery"
+        # public.css applied: the cards get their border radius from it, not the browser.
+        radius = page.eval_on_selector(".buddy-card", "e => getComputedStyle(e).borderRadius")
+        assert radius not in ("", "0px")
+        # public.js ran: the 184-language list has its filter box, and it filters.
+        search = page.locator("input.buddy-filter").first
+        search.fill("Portug")
+        visible = page.locator("#id_languages label:visible")
+        assert visible.count() >= 1
+        assert all("Portug" in text for text in visible.all_inner_texts())
+        width_px = page.evaluate("document.documentElement.scrollWidth")
+        assert width_px <= width, "no horizontal scrolling"
+        shoot(page, f"bakery-signup-{width}")
+    finally:
+        context.close()
+
+
+def test_intake_dates_use_wagtails_date_picker(live_server, page, programme, admin_user):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", admin_user.username)
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+    page.goto(f"{live_server.url}/admin/buddy/intakes/new/")
+    page.click("#id_starts_on")
+    picker = page.locator(".xdsoft_datetimepicker:visible")
+    picker.wait_for()
+    assert picker.locator(".xdsoft_calendar").is_visible()
+    shoot(page, "intake-date-picker")

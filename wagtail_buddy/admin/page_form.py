@@ -1,0 +1,47 @@
+"""The programme page's admin form: no sign-up goes live without a privacy notice, and only
+those who may change a programme's access see and write its coordinator groups."""
+
+from __future__ import annotations
+
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+
+ACCESS_FIELD = "coordinator_groups"  # see models.programme_access
+
+PRIVACY_NOTICE_REQUIRED = _(
+    "Add a privacy notice before publishing: students must read it to sign up. "
+    "You can save a draft without one."
+)
+
+
+def has_text(rich_text: str | None) -> bool:
+    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
+    return bool(strip_tags(rich_text or "").strip())
+
+
+class ProgrammePageForm(WagtailAdminPageForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        from ..permissions import may_change_access
+
+        if ACCESS_FIELD in self.fields and not may_change_access(for_user, self.instance):
+            del self.fields[ACCESS_FIELD]
+
+    def save(self, commit=True):
+        page = super().save(commit=commit)
+        if ACCESS_FIELD in self.fields and page.pk:
+            from ..models.programme_access import set_coordinator_groups
+
+            set_coordinator_groups(page, self.cleaned_data[ACCESS_FIELD])
+        return page
+
+    def clean(self):
+        cleaned = super().clean()
+        # Wagtail defers required fields when a draft is saved; publishing checks them.
+        publishing = not getattr(self, "is_deferred_validation", False)
+        if publishing and "privacy_notice" in self.fields \
+                and not has_text(cleaned.get("privacy_notice")):
+            self.add_error("privacy_notice", PRIVACY_NOTICE_REQUIRED)
+        return cleaned

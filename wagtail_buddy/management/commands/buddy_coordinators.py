@@ -1,0 +1,48 @@
+"""``manage.py buddy_coordinators <programme>``: the programme's coordinator group, ready.
+
+Creates the group (or brings it up to date) with the permissions of ``--level`` (admin
+access included) and selects it in the programme page's *Coordinator groups*. Add people to
+it in Settings -> Users.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from ...models import BuddyProgrammePage
+from ...permissions import LEVELS
+from ...services.coordinators import setup_coordinator_group
+
+
+class Command(BaseCommand):
+    help = _("Create a programme's coordinator group with the right permissions and attach it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("programme", help=_("The programme page: its id or its slug."))
+        parser.add_argument("--group", help=_("Group name (default: '<section> coordinators')."))
+        parser.add_argument("--level", choices=sorted(LEVELS), default="manage",
+                            help=_("view, match, or manage (default): what members may do."))
+
+    def handle(self, *args, programme: str, group: str | None, level: str, **options):
+        page = find_programme(programme)
+        try:
+            created_group, created = setup_coordinator_group(page, group, level)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
+        message = _("Created group %(group)s") if created else _("Updated group %(group)s")
+        self.stdout.write(self.style.SUCCESS(message % {"group": created_group.name}))
+        self.stdout.write(_(
+            "It coordinates %(programme)s with the '%(level)s' permissions. Add your "
+            "coordinators to it in Settings > Users (or create them there)."
+        ) % {"programme": page.title, "level": level})
+
+
+def find_programme(key: str) -> BuddyProgrammePage:
+    pages = BuddyProgrammePage.objects.all()
+    matches = pages.filter(pk=int(key)) if key.isdigit() else pages.filter(slug=key)
+    found = list(matches[:2])
+    if len(found) != 1:
+        titles = ", ".join(f"{p.pk} ({p.slug})" for p in pages.order_by("pk")[:20]) or "-"
+        reason = _("is ambiguous") if found else _("matches no buddy programme page")
+        raise CommandError(_("%(key)r %(reason)s. Programme pages: %(titles)s") % {
+            "key": key, "reason": reason, "titles": titles})
+    return found[0]

@@ -1,0 +1,50 @@
+"""A programme's coordinator group in one step: the permissions of a level, attached."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+from ..models import BuddyProgrammePage
+from ..permissions import LEVELS
+
+
+def level_permissions(level: str) -> list[Permission]:
+    """The Permission rows of ``level`` (view / match / manage); all must exist."""
+    wanted = [name.split(".", 1) for name in LEVELS[level]]
+    query = Q(pk__in=[])
+    for app_label, codename in wanted:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    if len(found) != len(wanted):
+        have = {f"{p.content_type.app_label}.{p.codename}" for p in found}
+        missing = sorted(set(LEVELS[level]) - have)
+        raise LookupError(f"permissions missing (run migrate first): {', '.join(missing)}")
+    return found
+
+
+@transaction.atomic
+def setup_coordinator_group(programme: BuddyProgrammePage, name: str | None = None,
+                            level: str = "manage") -> tuple[Group, bool]:
+    """Create (or bring up to date) the group that coordinates ``programme`` and every
+    translated copy of it; returns (group, created). Idempotent."""
+    group, created = Group.objects.get_or_create(
+        name=name or f"{programme.canonical.display_name} coordinators")
+    group.permissions.add(*level_permissions(level))
+    for copy in BuddyProgrammePage.objects.filter(translation_key=programme.translation_key):
+        attach_group(copy, group)
+    return group, created
+
+
+def attach_group(page: BuddyProgrammePage, group: Group) -> None:
+    """Add ``group`` to the live page and to its pending draft, so publishing the draft
+    later does not take the group away again."""
+    if group not in page.coordinator_groups.all():
+        page.coordinator_groups.add(group)
+        page.save(update_fields=["coordinator_groups"], clean=False)
+    if page.has_unpublished_changes and page.latest_revision_id:
+        draft = page.get_latest_revision_as_object()
+        if group not in draft.coordinator_groups.all():
+            draft.coordinator_groups.add(group)
+            draft.save_revision(clean=False)
