@@ -392,7 +392,7 @@ def solve(
         "spread_load_step": step / SCALE,
         "spread_penalty": penalty / SCALE,
         "weights": W,
-        "method": "pruned candidates + min-cost flow (OR-Tools) + LP dual certificate",
+        "method": "pruned candidates + sparse assignment (SciPy LAPJVsp) + LP dual certificate",
         "optimal": True,
         "certificate": {
             "rounds": len(rounds),
