@@ -76,7 +76,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_scores(args: argparse.Namespace) -> int:
     problem = parse_problem(_read(args.input))
     scores, feasible = score_matrix(
-        problem.mentees, problem.mentors, problem.weights, problem.forbidden, problem.locked
+        problem.mentees, problem.mentors, weights=problem.weights, forbidden=problem.forbidden,
+        locked=problem.locked,
     )
     mentee_ids = [m.id for m in problem.mentees]
     mentor_ids = [t.id for t in problem.mentors]
