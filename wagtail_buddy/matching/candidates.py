@@ -10,6 +10,7 @@ forbidden pairs) are shared with the certificate's rescoring.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ class Candidates:
     scores: np.ndarray
     bound: np.ndarray  # (n,) int64; NEG where no eligible pair was left out
     feasible_count: np.ndarray  # (n,) int64
+    score_seconds: float = 0.0  # summed over threads: the matrix products
+    prune_seconds: float = 0.0  # summed over threads: forbidden pairs, counts, top-k
 
 
 BLOCK = 32  # columns per block in the blocked top-k selection
@@ -123,7 +126,9 @@ def _top_k(model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: in
            rows: np.ndarray) -> tuple:
     """One chunk: feasible counts, the ``k`` best eligible columns per row and the bound."""
     m = len(open_cols)
+    t = time.perf_counter()
     total, feas = model.block(rows)
+    t_score = time.perf_counter() - t
     feas = forbidden.apply(feas, rows)
     counts = feas.sum(axis=1)
     elig = feas & open_cols[None, :]
@@ -140,7 +145,8 @@ def _top_k(model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: in
     kth = np.where(valid, pk, np.inf).min(axis=1)
     bound = np.where(elig.sum(axis=1) > k, np.nan_to_num(kth, posinf=0), NEG).astype(np.int64)
     return (rows, counts, bound, np.repeat(rows, valid.sum(axis=1)),
-            part[valid].astype(np.int64), pk[valid].astype(np.int64))
+            part[valid].astype(np.int64), pk[valid].astype(np.int64),
+            t_score, time.perf_counter() - t - t_score)
 
 
 def score_candidates(
@@ -165,9 +171,12 @@ def score_candidates(
     def job(rows: np.ndarray) -> tuple:
         return _top_k(model, forbidden, open_cols, kk, rows)
 
-    for done, (rows, counts, bnd, rr, cc, ss) in enumerate(
+    seconds = [0.0, 0.0]
+    for done, (rows, counts, bnd, rr, cc, ss, t_score, t_prune) in enumerate(
         parallel_map(job, pieces, workers), 1
     ):
+        seconds[0] += t_score
+        seconds[1] += t_prune
         feasible_count[rows] = counts
         bound[rows] = bnd
         parts.append((rr, cc, ss))
@@ -181,4 +190,6 @@ def score_candidates(
         scores=np.concatenate([p[2] for p in parts]) if parts else empty,
         bound=bound,
         feasible_count=feasible_count,
+        score_seconds=seconds[0],
+        prune_seconds=seconds[1],
     )

@@ -165,6 +165,9 @@ def solve(
             "statement": STATEMENT,
         },
         "timings": {key: round(v, 4) for key, v in timings.items()},
+        # Thread-seconds inside the scoring pass (they overlap with two threads).
+        "scoring_detail": {"score_thread_s": round(cand.score_seconds, 4),
+                           "prune_thread_s": round(cand.prune_seconds, 4)},
     }
     return MatchingResult(pairs, unmatched, True, total_units / SCALE, diagnostics)
 
