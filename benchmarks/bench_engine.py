@@ -1,16 +1,22 @@
-"""Benchmark of the matching engine against a greedy pass and dense linear_sum_assignment.
+"""Benchmark of the matching engine: `buddy-match solve` end to end, per phase, against a
+greedy pass, dense linear_sum_assignment and the former OR-Tools engine.
 
-    python benchmarks/bench_engine.py [--sizes 1000 5000 10000 20000 50000] [--no-dense]
-                                      [--dense-max 10000] [--cli-size 10000] [--seed 7]
+    python benchmarks/bench_engine.py [--sizes 1000 10000 50000] [--dense-max 10000]
+                                      [--ortools-rev 89e312f] [--install] [--seed 7]
 
-Every measurement runs in a fresh subprocess (peak memory = its ru_maxrss, which includes
-the synthetic data); prints a Markdown table. Data: ``wagtail_buddy.matching.synth`` with
+Every measurement runs in a fresh subprocess; prints Markdown tables. The engine is timed
+through the CLI on a JSON file (what a site's task or a script does), so JSON reading and
+writing are included; the phases come from the result's diagnostics. The OR-Tools column
+runs the engine as of git revision ``--ortools-rev`` (exported with ``git archive``; needs
+``pip install -e '.[bench-ortools]'``, else it is skipped). ``--install`` appends the
+install weight (benchmarks/bench_install.py). Data: ``wagtail_buddy.matching.synth`` with
 mentors = 0.6 x mentees, capacities 1-3 (deterministic seed).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -25,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wagtail_buddy.matching import SCALE, solve  # noqa: E402
+from wagtail_buddy.matching import SCALE  # noqa: E402
 from wagtail_buddy.matching.criteria import ScoreModel, resolve_weights  # noqa: E402
 from wagtail_buddy.matching.encoding import encode  # noqa: E402
 from wagtail_buddy.matching.synth import generate, to_json  # noqa: E402
@@ -102,90 +108,176 @@ def dense_lsa(mentees, mentors) -> tuple[int, int, float]:
     return int(ok.sum()), int(round(v[ok].sum() - big * ok.sum())), time.perf_counter() - t
 
 
-def worker(kind: str, n: int, seed: int) -> dict:
+def _cli(n: int, seed: int) -> dict:
+    """`buddy-match solve` on a JSON file: wall time, peak and the engine's diagnostics."""
     mentees, mentors = generate(n, seed=seed)
     out: dict = {"n": n, "m": len(mentors), "slots": int(sum(t.capacity for t in mentors))}
-    if kind == "engine":
+    with tempfile.TemporaryDirectory() as d:
+        inp, outp = Path(d) / "in.json", Path(d) / "out.json"
+        inp.write_text(json.dumps(to_json(mentees, mentors)))
+        del mentees, mentors
         t = time.perf_counter()
-        res = solve(mentees, mentors)
-        out["engine_s"] = time.perf_counter() - t
-        out["matched"] = len(res.pairs)
-        out["units"] = int(round(res.total_score * SCALE))
-        out["rounds"] = res.stats["certificate"]["rounds"]
-        out["peak_mib"] = peak_mib()
-    elif kind == "greedy":
-        out["greedy_matched"], out["greedy_units"], out["greedy_s"] = greedy(mentees, mentors)
-    elif kind == "dense":
-        out["dense_matched"], out["dense_units"], out["dense_s"] = dense_lsa(mentees, mentors)
-        out["dense_peak_mib"] = peak_mib()
-    elif kind == "cli":
-        with tempfile.TemporaryDirectory() as d:
-            inp, outp = Path(d) / "in.json", Path(d) / "out.json"
-            inp.write_text(json.dumps(to_json(mentees, mentors)))
-            t = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "wagtail_buddy.matching", "solve", str(inp), "-o",
-                 str(outp), "--compact"], check=True, cwd=ROOT,
-            )
-            out["cli_s"] = time.perf_counter() - t
-            out["cli_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        r = subprocess.run(
+            [sys.executable, "-m", "wagtail_buddy.matching", "solve", str(inp), "-o",
+             str(outp), "--compact", "--timings"], check=True, cwd=ROOT, capture_output=True,
+            text=True,
+        )
+        out["cli_s"] = time.perf_counter() - t
+        out["cli_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        io = json.loads(r.stderr.split("buddy-match: timings ", 1)[1].splitlines()[0])
+        doc = json.loads(outp.read_text())
+    d = doc["diagnostics"]
+    rounds = d["certificate"]["detail"]
+    out.update(
+        matched=len(doc["pairs"]),
+        units=int(round(doc["objective"] * SCALE)),
+        engine_s=d["timings"]["total"],
+        read_s=io["read_s"],
+        write_s=io["write_s"],
+        encoding_s=d["timings"]["encoding"],
+        scoring_s=d["timings"]["scoring"],
+        score_thread_s=d["scoring_detail"]["score_thread_s"],
+        prune_thread_s=d["scoring_detail"]["prune_thread_s"],
+        certificate_s=d["timings"]["solving"],
+        rounds=len(rounds),
+        lap_s=sum(x["lap_seconds"] for x in rounds),
+        duals_s=sum(x["solve_seconds"] - x["lap_seconds"] for x in rounds),
+        rescoring_s=sum(x["certify_seconds"] for x in rounds),
+        explaining_s=d["timings"]["explaining"],
+    )
     return out
 
 
-def run_sub(kind: str, n: int, seed: int) -> dict:
-    r = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, str(n), "--seed", str(seed)],
-        capture_output=True, text=True, cwd=ROOT,
-    )
+def _ortools(n: int, seed: int, engine_path: str) -> dict:
+    """The former engine (OR-Tools min-cost flow), imported from an exported revision."""
+    sys.path.insert(0, engine_path)
+    for name in [k for k in sys.modules if k.startswith("wagtail_buddy")]:
+        del sys.modules[name]
+    from wagtail_buddy.matching import solve as old_solve
+    from wagtail_buddy.matching.synth import generate as old_generate
+
+    assert Path(sys.modules["wagtail_buddy"].__file__).is_relative_to(engine_path)
+    mentees, mentors = old_generate(n, seed=seed)
+    t = time.perf_counter()
+    res = old_solve(mentees, mentors)
+    return {"ortools_s": time.perf_counter() - t, "ortools_matched": len(res.pairs),
+            "ortools_units": int(round(res.total_score * SCALE)),
+            "ortools_peak_mib": peak_mib()}
+
+
+def worker(kind: str, n: int, seed: int, engine_path: str | None) -> dict:
+    if kind == "cli":
+        return _cli(n, seed)
+    if kind == "ortools":
+        return _ortools(n, seed, engine_path)
+    mentees, mentors = generate(n, seed=seed)
+    if kind == "greedy":
+        keys = ("greedy_matched", "greedy_units", "greedy_s")
+        return dict(zip(keys, greedy(mentees, mentors), strict=True))
+    keys = ("dense_matched", "dense_units", "dense_s")
+    out = dict(zip(keys, dense_lsa(mentees, mentors), strict=True))
+    out["dense_peak_mib"] = peak_mib()
+    return out
+
+
+def run_sub(kind: str, n: int, seed: int, engine_path: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--worker", kind, str(n), "--seed", str(seed)]
+    if engine_path:
+        cmd += ["--engine-path", engine_path]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
         print(r.stderr, file=sys.stderr)
         raise SystemExit(f"{kind} at {n} failed")
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 20000, 50000])
-    p.add_argument("--no-dense", action="store_true", help="skip the dense baseline")
-    p.add_argument("--dense-max", type=int, default=10000)
-    p.add_argument("--cli-size", type=int, default=10000,
-                   help="also time `buddy-match solve` end to end at this size (if listed)")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.worker:
-        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.seed)))
-        return 0
+def export_revision(rev: str, where: str) -> str | None:
+    """The engine as of ``rev`` in ``where`` (None if OR-Tools is not installed)."""
+    if importlib.util.find_spec("ortools") is None:
+        print("# ortools not installed: OR-Tools comparison skipped", file=sys.stderr)
+        return None
+    archive = subprocess.run(["git", "archive", rev, "wagtail_buddy/__init__.py",
+                              "wagtail_buddy/matching"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", where], input=archive, check=True)
+    return where
 
-    print(f"# engine benchmark ({os.cpu_count()} CPUs, seed {a.seed})", file=sys.stderr)
-    rows = []
-    for n in a.sizes:
-        r = run_sub("engine", n, a.seed)
-        r.update(run_sub("greedy", n, a.seed))
-        if not a.no_dense and n <= a.dense_max:
-            r.update(run_sub("dense", n, a.seed))
-            if (r["dense_matched"], r["dense_units"]) != (r["matched"], r["units"]):
-                raise SystemExit(f"engine and dense optimum differ at {n}: {r}")
-        if n == a.cli_size:
-            r.update(run_sub("cli", n, a.seed))
-        rows.append(r)
-        print(json.dumps(r), file=sys.stderr)
 
-    def f(x, fmt="{:.1f}"):
-        return "-" if x is None else fmt.format(x)
+def f(x, fmt="{:.1f}"):
+    return "-" if x is None else fmt.format(x)
 
-    print("| mentees | mentors | slots | matched | engine s | peak MiB | CLI s (JSON in/out)"
-          " | greedy s | greedy matched | greedy % of optimum | dense LSA s | engine / dense |")
+
+def print_tables(rows: list[dict]) -> None:
+    print("| mentees | mentors | slots | matched | `buddy-match solve` s | engine s | peak MiB"
+          " | OR-Tools engine s | greedy matched | greedy % of optimum | dense LSA s"
+          " | engine / dense |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         pct = 100.0 * r["greedy_units"] / r["units"] if r["units"] else 100.0
         ratio = r["engine_s"] / r["dense_s"] if r.get("dense_s") else None
         print(
             f"| {r['n']:,} | {r['m']:,} | {r['slots']:,} | {r['matched']:,} | "
-            f"{f(r['engine_s'])} | {f(r['peak_mib'], '{:.0f}')} | {f(r.get('cli_s'))} | "
-            f"{f(r['greedy_s'])} | {r['greedy_matched']:,} | {pct:.2f}% | "
+            f"{f(r['cli_s'])} | {f(r['engine_s'])} | {f(r['cli_peak_mib'], '{:.0f}')} | "
+            f"{f(r.get('ortools_s'))} | {r['greedy_matched']:,} | {pct:.2f}% | "
             f"{f(r.get('dense_s'))} | {f(ratio, '{:.2f}')} |"
         )
+    print("\nWhere the time goes (seconds; scoring and pruning are thread-seconds of the"
+          " two scoring threads, which overlap):\n")
+    print("| mentees | JSON read | encoding | scoring (products) | pruning (top-k) "
+          "| scoring pass | rounds | LAPJVsp | dual prices | rescoring | certificate loop "
+          "| explanation | JSON write |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        cells = [r[k] for k in ("read_s", "encoding_s", "score_thread_s", "prune_thread_s",
+                                "scoring_s")]
+        tail = [r[k] for k in ("lap_s", "duals_s", "rescoring_s", "certificate_s",
+                               "explaining_s", "write_s")]
+        print(f"| {r['n']:,} | " + " | ".join(f(x) for x in cells) + f" | {r['rounds']} | "
+              + " | ".join(f(x) for x in tail) + " |")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    p.add_argument("--dense-max", type=int, default=10000, help="largest dense baseline")
+    p.add_argument("--ortools-max", type=int, default=10000, help="largest OR-Tools run")
+    p.add_argument("--ortools-rev", default="89e312f",
+                   help="git revision of the former OR-Tools engine ('' to skip)")
+    p.add_argument("--install", action="store_true", help="also measure the install weight")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    p.add_argument("--engine-path", help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.worker:
+        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.seed, a.engine_path)))
+        return 0
+
+    load = os.getloadavg()
+    print(f"# {os.cpu_count()} CPUs, seed {a.seed}, load average {load[0]:.1f}",
+          file=sys.stderr)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        old = export_revision(a.ortools_rev, tmp) if a.ortools_rev else None
+        for n in a.sizes:
+            r = run_sub("cli", n, a.seed)
+            r.update(run_sub("greedy", n, a.seed))
+            if n <= a.dense_max:
+                r.update(run_sub("dense", n, a.seed))
+                if (r["dense_matched"], r["dense_units"]) != (r["matched"], r["units"]):
+                    raise SystemExit(f"engine and dense optimum differ at {n}: {r}")
+            if old and n <= a.ortools_max:
+                r.update(run_sub("ortools", n, a.seed, old))
+                if (r["ortools_matched"], r["ortools_units"]) != (r["matched"], r["units"]):
+                    raise SystemExit(f"engine and OR-Tools optimum differ at {n}: {r}")
+            rows.append(r)
+            print(json.dumps(r), file=sys.stderr)
+    end = os.getloadavg()
+    print_tables(rows)
+    print(f"\n{os.cpu_count()} CPUs; load average {load[0]:.1f} at the start, {end[0]:.1f}"
+          f" at the end (1-minute).")
+    if a.install:
+        print()
+        subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_install.py")], check=True)
     return 0
 
 

@@ -21,6 +21,13 @@ def test_run_proposes_pairs_and_updates_statuses(small_pool, intake, coordinator
     proposed = Match.objects.filter(run=run, status=Match.Status.PROPOSED)
     assert proposed.count() == 6
     assert all(m.breakdown and m.score > 0 for m in proposed)
+    for m in proposed.select_related("mentee", "mentor"):  # what each criterion found
+        langs = [set(p.languages.values_list("code", flat=True)) for p in (m.mentee, m.mentor)]
+        interests = [set(p.interests.values_list("slug", flat=True))  # the engine's ids
+                     for p in (m.mentee, m.mentor)]
+        assert m.evidence["languages"] == sorted(langs[0] & langs[1]) != []
+        assert m.evidence["interests"] == sorted(interests[0] & interests[1])
+        assert set(m.evidence) == set(m.breakdown)
     assert set(Participant.objects.filter(pk__in=[m.pk for m in mentees])
                .values_list("status", flat=True)) == {Participant.Status.PROPOSED}
     assert run.summary["matched"] == 6 and run.summary["unmatched"] == 0

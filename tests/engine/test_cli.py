@@ -47,7 +47,7 @@ def test_solve_and_scores_agree(tmp_path):
     r = run("solve", str(inp), "-o", str(out))
     assert r.returncode == 0, r.stderr
     doc = json.loads(out.read_text())
-    assert set(doc) >= {"pairs", "unmatched", "total_score", "stats"}
+    assert set(doc) == {"pairs", "unmatched", "optimal", "objective", "diagnostics"}
     pairs = {(p["mentee"], p["mentor"]): p for p in doc["pairs"]}
     assert set(pairs) == {("10", "1")}
     assert {u["mentee"]: u["reason"] for u in doc["unmatched"]} == {
@@ -62,7 +62,13 @@ def test_solve_and_scores_agree(tmp_path):
         v = sc["scores"][sc["mentees"].index(a)][sc["mentors"].index(b)]
         assert v == p["score"]
         assert abs(sum(p["breakdown"].values()) - p["score"]) < 1e-9
-    assert doc["total_score"] == sum(p["score"] for p in doc["pairs"])
+    assert doc["objective"] == sum(p["score"] for p in doc["pairs"])
+    assert doc["optimal"] is True
+    # What each criterion found, documented in docs/engine.md ("Evidence").
+    assert pairs[("10", "1")]["evidence"] == {
+        "languages": ["en"], "interests": ["hiking"], "university": True, "faculty": None,
+        "age": 1, "exchange_country": True, "arrival": 2, "same_gender": True,
+    }
 
 
 def test_stdin_stdout_and_csv(tmp_path):
@@ -90,7 +96,8 @@ def test_synthetic_roundtrip(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads((tmp_path / "o.json").read_text())
     assert len(doc["pairs"]) + len(doc["unmatched"]) == 150
-    assert doc["stats"]["optimal"] is True
+    assert doc["optimal"] is True
+    assert doc["diagnostics"]["certificate"]["rounds"] >= 1
 
 
 BAD = [

@@ -26,7 +26,7 @@ ONLY = dict.fromkeys(CRITERIA, 0.0)
 
 def pair(mentee: Mentee, mentor: Mentor, **weights):
     w = dict(ONLY, **weights) if weights else None
-    s, f = score_matrix([mentee], [mentor], w)
+    s, f = score_matrix([mentee], [mentor], weights=w)
     return float(s[0, 0]), bool(f[0, 0])
 
 
@@ -135,13 +135,14 @@ def test_rare_shared_interests_count_more():
     b1 = T(id="b1", interests={"chess", "travel", "x"})
     a2 = M(id="a2", interests={"chess", "travel"})
     b2 = T(id="b2", interests={"travel", "chess", "y"})
-    s, _ = score_matrix([a1, a2, *others], [b1, b2], dict(ONLY, interests=1))
+    s, _ = score_matrix([a1, a2, *others], [b1, b2], weights=dict(ONLY, interests=1))
     assert s[0, 0] == s[1, 1]  # symmetric situations score equally
     both = M(id="both", interests={"chess", "travel"})
     t_rare = T(id="tr", interests={"chess"})
     t_common = T(id="tc", interests={"travel"})
     t_all = T(id="ta", interests={"chess", "travel"})
-    s, _ = score_matrix([both, *others], [t_rare, t_common, t_all], dict(ONLY, interests=1))
+    s, _ = score_matrix([both, *others], [t_rare, t_common, t_all],
+                        weights=dict(ONLY, interests=1))
     assert s[0, 2] == 1.0
     assert s[0, 0] > s[0, 1] > 0
     assert s[0, 0] + s[0, 1] == pytest.approx(1.0)
@@ -223,15 +224,32 @@ def test_spread_load_prefers_another_mentors_first_slot():
     ms = [M(id="a", university="U"), M(id="b", university="U")]
     big = T(id="big", capacity=2, university="U")
     other = T(id="other", university="V")
-    plain = solve(ms, [big, other], w)
+    plain = solve(ms, [big, other], weights=w)
     assert {p.mentor for p in plain.pairs} == {"big"}
-    spread = solve(ms, [big, other], w, spread_load=True)
+    spread = solve(ms, [big, other], weights=w, spread_load=True)
     assert {p.mentor for p in spread.pairs} == {"big"}  # 0.1 < 1.0 score difference
     close = T(id="close", university="U")
     w2 = dict(ONLY, university=1.0)
-    spread = solve(ms, [big, close], w2, spread_load=True)
+    spread = solve(ms, [big, close], weights=w2, spread_load=True)
     assert sorted(p.mentor for p in spread.pairs) == ["big", "close"]
-    assert spread.stats["spread_penalty"] == 0.0
+    assert spread.diagnostics["spread_penalty"] == 0.0
+
+
+def test_evidence_says_what_each_criterion_found():
+    a = M(id="a", languages={"fr", "it", "en"}, interests={"7", "3", "9"}, university="TUM",
+          birth_year=2001, nationality="ES", arrival=D, gender="female")
+    b = T(id="b", languages={"it", "fr", "de"}, interests={"3", "7", "1"}, university="tum",
+          faculty="Law", birth_year=1998, exchange_country="IT", gender="male",
+          available_from=D + dt.timedelta(days=2))
+    (locked,) = solve([a], [b], locked=[("a", "b")]).pairs  # kept despite the late start
+    assert locked.evidence == {
+        "languages": ["fr", "it"], "interests": ["3", "7"], "university": True,
+        "faculty": None, "age": 3, "exchange_country": False, "arrival": -2,
+        "same_gender": False,
+    }
+    (early,) = suggest(M(id="c", arrival=D), [T(id="d", available_from=D - dt.timedelta(5))])
+    assert early.evidence["arrival"] == 5 and early.evidence["age"] is None
+    assert early.evidence["university"] is None and early.evidence["interests"] == []
 
 
 def test_progress_phases_reported():
@@ -246,7 +264,7 @@ def test_progress_phases_reported():
 def test_suggest_respects_spare_capacity_and_forbidden():
     m = M(id="m", university="U")
     ts = [T(id="t1", university="U"), T(id="t2"), T(id="t3", university="U"), T(id="t4")]
-    got = suggest(m, ts, {"t1": 0}, forbidden=[("m", "t4"), ("other", "t1")], k=5)
+    got = suggest(m, ts, spare_capacity={"t1": 0}, forbidden=[("m", "t4"), ("other", "t1")], k=5)
     assert [p.mentor for p in got] == ["t3", "t2"]
     assert got[0].score > got[1].score
 
@@ -314,9 +332,20 @@ def test_certificate_rounds_with_forbidden_pairs_match_dense_optimum():
     r, c = linear_sum_assignment(mat, maximize=True)
     v = mat[r, c]
     expected = (int((v > 0).sum()), int(v[v > 0].sum() - big * (v > 0).sum()))
+    restricted = 0
     for k in (1, 3, 32):
         res = solve(mentees, mentors, forbidden=forbidden, candidates=k, workers=2)
         got = (len(res.pairs), sum(int(round(p.score * 10_000)) for p in res.pairs))
         assert got == expected, k
         assert not {(p.mentee, p.mentor) for p in res.pairs} & set(forbidden)
-    assert res.stats["certificate"]["rounds"] >= 1
+        rounds = res.diagnostics["certificate"]["detail"]
+        assert rounds[-1]["violations"] == 0  # the last round certifies
+        if k < 32:
+            # Several rounds: the first candidates were not enough, pairs outside them
+            # violated and were added.
+            assert len(rounds) >= 2, k
+            assert rounds[0]["violations"] > 0 and rounds[0]["violations_added"] > 0
+        # Rounds whose rescoring covered only the mentors priced low enough to violate.
+        restricted += sum(0 < r["pairs_rescored"] < r["checked_mentees"] * len(mentors)
+                          for r in rounds)
+    assert restricted >= 2

@@ -1,6 +1,6 @@
 """``buddy-match``: the engine on JSON files, without Django.
 
-    buddy-match solve INPUT.json [-o OUTPUT.json] [--spread-load] [--progress]
+    buddy-match solve INPUT.json [-o OUTPUT.json] [--spread-load] [--progress] [--timings]
     buddy-match scores INPUT.json [-o OUTPUT.json|.csv] [--format json|csv]
 
 ``-`` reads standard input. Malformed input exits with status 2 and one line naming the
@@ -15,6 +15,7 @@ import io
 import json
 import math
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,7 +59,9 @@ def _progress(phase: str, frac: float) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    t_read = time.perf_counter()
     problem = parse_problem(_read(args.input))
+    t_solve = time.perf_counter()
     result = solve(
         problem.mentees,
         problem.mentors,
@@ -68,15 +71,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
         spread_load=args.spread_load,
         progress=_progress if args.progress else None,
     )
+    t_write = time.perf_counter()
     doc = result.to_dict()
     _write(json.dumps(doc, indent=None if args.compact else 1, ensure_ascii=False), args.output)
+    if args.timings:
+        seconds = {"read_s": t_solve - t_read, "solve_s": t_write - t_solve,
+                   "write_s": time.perf_counter() - t_write}
+        print(f"buddy-match: timings {json.dumps(seconds)}", file=sys.stderr)
     return 0
 
 
 def cmd_scores(args: argparse.Namespace) -> int:
     problem = parse_problem(_read(args.input))
     scores, feasible = score_matrix(
-        problem.mentees, problem.mentors, problem.weights, problem.forbidden, problem.locked
+        problem.mentees, problem.mentors, weights=problem.weights, forbidden=problem.forbidden,
+        locked=problem.locked,
     )
     mentee_ids = [m.id for m in problem.mentees]
     mentor_ids = [t.id for t in problem.mentors]
@@ -112,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make a mentor's further slots slightly less attractive")
     s.add_argument("--progress", action="store_true", help="print progress to stderr")
     s.add_argument("--compact", action="store_true", help="no indentation in the output")
+    s.add_argument("--timings", action="store_true",
+                   help="print the seconds spent reading, solving and writing to stderr")
     s.set_defaults(func=cmd_solve)
     c = sub.add_parser("scores", help="full mentee x mentor score matrix (small inputs)")
     c.add_argument("input", help="input JSON file ('-' for standard input)")

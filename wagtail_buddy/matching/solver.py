@@ -1,17 +1,17 @@
-"""Exact assignment on a sparse candidate graph, with LP dual prices.
+"""Exact assignment on a sparse candidate graph, with LP dual prices (SciPy only).
 
 The restricted problem: mentee rows, candidate edges ``(row, mentor, weight)`` with integer
 weights (``score + BIG``; ``BIG`` makes every extra matched mentee worth more than any score
 difference, which is the lexicographic objective), mentor capacities, and an optional
-per-slot penalty (spread load). It is solved exactly as an integer min-cost flow with
-capacities (OR-Tools' ``SimpleMinCostFlow``, cost scaling): source supply on every row,
-row -> mentor arcs of cost ``-weight``, a row -> sink "unmatched" arc of cost 0 (so a
-feasible flow always exists), and mentor -> sink arcs carrying the capacity (one per slot
-with its penalty under spread load). The flow is then read as an assignment in the
-slot-expanded graph (each mentor one column per slot, its ``k``-th matched row on slot ``k``;
-each row a private "unmatched" column of weight 0), an optimal full matching there.
+per-slot penalty (spread load). It is expanded into an assignment problem: each mentor one
+column per slot (slot ``k`` worth the weight minus the ``k``-th penalty), each row a private
+"unmatched" column of weight 0 (so a full matching of the rows always exists). SciPy's
+``min_weight_full_bipartite_matching`` (LAPJVsp, a sparse shortest augmenting path method)
+solves it exactly on costs ``C - weight``: every row is matched exactly once, so subtracting
+the weights from a constant turns the maximum into the minimum. Costs stay far below 2**53,
+so the float64 arithmetic inside LAPJVsp is exact (checked, else an error is raised).
 
-OR-Tools returns no dual prices, and the caller needs them to certify optimality over *all*
+SciPy returns no dual prices, and the caller needs them to certify optimality over *all*
 pairs (not only the candidates). They are recovered from the optimal matching: column prices
 ``v`` are shortest-path distances in the alternating graph, from the unmatched columns (price
 0), along arcs ``c -> m(i)`` of length ``w(i, m(i)) - w(i, c)`` for every edge ``(i, c)`` of
@@ -21,7 +21,8 @@ no negative path from a free column, so the distances exist and are ``>= 0``; ro
 matched edges and ``v = 0`` on free columns: an optimal dual solution of the assignment LP.
 Distances are computed with a vectorised, frontier-based Bellman-Ford (each round relaxes only
 the arcs leaving columns whose price changed), which stops as soon as no price changes;
-everything is exact int64.
+everything is exact int64, so a wrong matching cannot pass: it would show a negative price or
+a negative cycle, and the code raises.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 __all__ = ["Assignment", "assign"]
 
@@ -49,69 +51,34 @@ class Assignment:
     edges: int = 0
 
 
-def _min_cost_flow(
-    n_rows: int,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    weights: np.ndarray,
-    nslots: np.ndarray,
-    offset: np.ndarray,
-    spread: tuple[np.ndarray, int] | None,
-) -> np.ndarray:
-    """Optimal matching as a capacitated min-cost flow (OR-Tools, exact integers).
+EXACT_FLOAT = 2**53  # float64 holds every integer below this exactly
 
-    Nodes: rows (supply 1), used mentors, sink (demand ``n_rows``). Arcs: row -> mentor
-    (capacity 1, cost ``-w``), row -> sink ("unmatched", cost 0), mentor -> sink one arc per
-    slot (capacity 1, cost = the slot penalty; one arc of capacity ``nslots`` without spread).
-    Returns the matched slot column of every row in the slot-expanded numbering (slot ``k`` of
-    a mentor = its ``k``-th matched row, by row order), or its private "unmatched" column.
-    """
-    S = int(offset[-1])
+
+def _lapjvsp(n_rows: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray,
+             ncols: int) -> np.ndarray:
+    """Column matched to each row in a maximum-weight full matching of the rows.
+
+    ``weights`` are non-negative int64 and every row has its own weight-0 column, so a full
+    matching exists. Minimises ``C - weight`` (``C`` above every weight: all costs positive,
+    since SciPy treats an explicit zero as a missing edge)."""
     if n_rows == 0:
         return np.zeros(0, np.int64)
-    used = np.nonzero(nslots > 0)[0]
-    node_of_mentor = np.full(len(nslots), -1, np.int64)
-    node_of_mentor[used] = n_rows + np.arange(len(used))
-    sink = n_rows + len(used)
-    tails = [rows, np.arange(n_rows, dtype=np.int64)]
-    heads = [node_of_mentor[cols], np.full(n_rows, sink, np.int64)]
-    caps = [np.ones(len(rows), np.int64), np.ones(n_rows, np.int64)]
-    costs = [-weights, np.zeros(n_rows, np.int64)]
-    if spread is None:
-        tails.append(node_of_mentor[used])
-        heads.append(np.full(len(used), sink, np.int64))
-        caps.append(nslots[used])
-        costs.append(np.zeros(len(used), np.int64))
-    else:
-        sm = np.repeat(np.arange(len(nslots), dtype=np.int64), nslots)
-        sk = np.arange(S, dtype=np.int64) - offset[sm]
-        tails.append(node_of_mentor[sm])
-        heads.append(np.full(S, sink, np.int64))
-        caps.append(np.ones(S, np.int64))
-        costs.append((spread[0][sm] + sk) * spread[1])
-    mcf = SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps), np.concatenate(costs),
+    c_max = int(weights.max()) + 1
+    if c_max * 4 >= EXACT_FLOAT:
+        raise ValueError("candidate weights too large for exact float64 arithmetic")
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    graph = csr_array(
+        ((c_max - weights[order]).astype(np.float64), cols[order].astype(np.int32),
+         indptr.astype(np.int32)),
+        shape=(n_rows, ncols),
     )
-    supplies = np.zeros(sink + 1, np.int64)
-    supplies[:n_rows] = 1
-    supplies[sink] = -n_rows
-    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
-    status = mcf.solve()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
-    flow = np.asarray(mcf.flows(np.arange(len(rows), dtype=np.int32)))
-    sel = np.nonzero(flow > 0)[0]
-    r, c = rows[sel], cols[sel]
-    if len(np.unique(r)) != len(r):
-        raise RuntimeError("min-cost flow: a row is matched twice")
-    order = np.lexsort((r, c))
-    r, c = r[order], c[order]
-    first = np.searchsorted(c, c)
-    k = np.arange(len(c), dtype=np.int64) - first
-    match_col = S + np.arange(n_rows, dtype=np.int64)
-    match_col[r] = offset[c] + k
+    r, c = min_weight_full_bipartite_matching(graph)
+    match_col = np.full(n_rows, -1, np.int64)
+    match_col[r] = c
+    if (match_col < 0).any():
+        raise RuntimeError("assignment: a row was left without a column")
     return match_col
 
 
@@ -167,7 +134,7 @@ def assign(
 
     ncols = S + n_rows
     t_lap = time.perf_counter()
-    match_col = _min_cost_flow(n_rows, rows, cols, weights, nslots, offset, spread)
+    match_col = _lapjvsp(n_rows, all_rows, all_cols, all_w, ncols)
     t_lap = time.perf_counter() - t_lap
 
     # ---- dual prices by Bellman-Ford on the alternating graph (see module docstring)

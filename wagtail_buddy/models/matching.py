@@ -102,6 +102,9 @@ class Match(models.Model):
     locked = models.BooleanField(_("locked"), default=False)
     score = models.FloatField(_("score"), default=0)
     breakdown = models.JSONField(_("score breakdown"), default=dict, blank=True)
+    # What each criterion found (shared languages, interests, age gap...), keyed by criterion:
+    # the engine's Pair.evidence, see docs/engine.md.
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     coordinator_note = models.TextField(_("note for the introduction"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -433,7 +433,7 @@ def _write(run: MatchingRun, pool: Pool, result, seconds: float) -> None:
         Match.objects.bulk_create([
             Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor), run=run,
                   status=Match.Status.PROPOSED, source=Match.Source.ENGINE,
-                  score=p.score, breakdown=dict(p.breakdown))
+                  score=p.score, breakdown=dict(p.breakdown), evidence=dict(p.evidence))
             for p in new_pairs
         ], batch_size=500)
         refresh_statuses(pool.participant_ids)

@@ -1,0 +1,16 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("wagtail_buddy", "0002_participant_fewer_indexes"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="match",
+            name="evidence",
+            field=models.JSONField(blank=True, default=dict, verbose_name="evidence"),
+        ),
+    ]
