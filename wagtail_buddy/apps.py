@@ -11,6 +11,7 @@ class WagtailBuddyConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .vocabulary import ensure_languages
 
         post_migrate.connect(ensure_languages, sender=self)
