@@ -6,7 +6,7 @@ MANAGE := cd example_site && ../$(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
+.PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load bench-faults \
 	messages migrations-check clean venv browser
 
 venv: $(STAMP)
@@ -63,6 +63,10 @@ bench-site: $(STAMP)
 
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_signup_load.py
+
+# Run by hand: starts its own PostgreSQL (as FAULTS_OS_USER when root), Redis and SMTP sink.
+bench-faults: $(STAMP)
+	$(BIN)/python benchmarks/bench_faults.py --os-user $${FAULTS_OS_USER:-postgres}
 
 # Refresh the catalogues after changing strings; the compiled .mo files are committed.
 messages: $(STAMP)
