@@ -159,8 +159,12 @@ class Servers:
 
     def kill_one_worker(self) -> int | None:
         """SIGKILL one task worker of the first cluster (a grandchild of its main)."""
-        sentinels = children(self.clusters[0].pid)
-        workers = children(sentinels[0]) if sentinels else []
+        workers: list[int] = []
+        deadline = time.monotonic() + 20  # a busy host spawns the workers late
+        while not workers and time.monotonic() < deadline:
+            sentinels = children(self.clusters[0].pid)
+            workers = children(sentinels[0]) if sentinels else []
+            time.sleep(0.2)
         print(f"cluster {self.clusters[0].pid}: sentinel {sentinels}, children {workers}",
               flush=True)
         if workers:
