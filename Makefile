@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
-	messages migrations-check clean venv browser test-floors test-newest
+	bench-faults messages migrations-check clean venv browser test-floors test-newest
 
 venv: $(STAMP)
 
@@ -95,6 +95,10 @@ bench-site: $(STAMP)
 
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_signup_load.py
+
+# Run by hand: starts its own PostgreSQL (as FAULTS_OS_USER when root), Redis and SMTP sink.
+bench-faults: $(STAMP)
+	$(BIN)/python benchmarks/bench_faults.py --os-user $${FAULTS_OS_USER:-postgres}
 
 # Refresh the catalogues after changing strings; the compiled .mo files are committed.
 messages: $(STAMP)

@@ -47,3 +47,29 @@ def forget(*keys: str) -> None:
         caches[buddy_settings.CACHE].delete_many(keys)
     except Exception:  # noqa: BLE001 - they expire on their own
         logger.warning("wagtail-buddy cache unavailable", exc_info=True)
+
+
+def site_root_paths() -> list:
+    """Wagtail's ``Site.get_site_root_paths()``, failing open like ``remember``.
+
+    Wagtail keeps them in the default cache and does not survive a cache outage: every
+    ``page.url`` then raises. On a cache error this reads the sites (the same query and
+    order as Wagtail) without caching them.
+    """
+    from django.conf import settings
+    from wagtail.models import Site
+    from wagtail.models.sites import SiteRootPath
+
+    try:
+        return Site.get_site_root_paths()
+    except Exception:  # noqa: BLE001 - fail open: read the sites
+        logger.warning("Cache unavailable; reading Wagtail's site root paths", exc_info=True)
+    i18n = getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+    paths = []
+    for site in Site.objects.select_related("root_page", "root_page__locale").order_by(
+            "-root_page__url_path", "-is_default_site", "hostname"):
+        roots = (site.root_page.get_translations(inclusive=True).select_related("locale")
+                 if i18n else [site.root_page])
+        paths.extend(SiteRootPath(site.id, root.url_path, site.root_url,
+                                  root.locale.language_code) for root in roots)
+    return paths

@@ -28,11 +28,20 @@ DEFAULTS: dict[str, object] = {
     # Cache alias shared by every web and worker process: the per-IP rate limits and the
     # email sender's "task pending" flag.
     "CACHE": "default",
-    # Seconds after which a matching run still "running" is declared failed.
+    # Seconds a queued matching run may wait for a worker before it is declared failed.
     "RUN_TIMEOUT": 30 * 60,
+    # Seconds between two heartbeats of a running matching run (written by a thread
+    # beside the engine), and the age of the last heartbeat after which the run counts as
+    # dead: the next click on Run or the next sweep fails it.
+    "RUN_HEARTBEAT_INTERVAL": 10,
+    "RUN_STALE_AFTER": 60,
     # Email sending: attempts before giving up, and the first retry delay in seconds.
     "EMAIL_MAX_ATTEMPTS": 5,
     "EMAIL_RETRY_BASE_DELAY": 60,
+    # Seconds a worker owns an email it claimed ("sending"). Past it, the worker is presumed
+    # dead and the email is queued again. A send (Django's EMAIL_TIMEOUT) must fit in half
+    # of it; the other half is for writing "sent" across a database reconnect.
+    "EMAIL_SENDING_LEASE": 120,
     # Sender of participant emails (defaults to DEFAULT_FROM_EMAIL).
     "FROM_EMAIL": None,
     # django-q2 queue name for the app's tasks (None = the cluster's default).

@@ -21,10 +21,12 @@ def send_outbox() -> int:
 
 
 def run_matching(run_id: int) -> None:
-    """Execute one matching run (see ``services.matching.execute_run``)."""
+    """Execute one matching run (see ``services.matching.execute_run``), heartbeat beside it."""
+    from .services.heartbeat import Heartbeat
     from .services.matching import execute_run
 
-    execute_run(run_id)
+    with Heartbeat(run_id):
+        execute_run(run_id)
 
 
 def send_due_checkins() -> int:

@@ -195,7 +195,7 @@ def test_buddy_schedules_is_idempotent(db, settings):
         "wagtail_buddy.tasks.fail_stuck_runs", "wagtail_buddy.tasks.flush_outbox",
     }
     stuck = schedules["wagtail-buddy: fail stuck matching runs"]
-    assert (stuck.schedule_type, stuck.minutes, stuck.repeats) == (Schedule.MINUTES, 10, -1)
+    assert (stuck.schedule_type, stuck.minutes, stuck.repeats) == (Schedule.MINUTES, 1, -1)
     assert schedules["wagtail-buddy: confirmation reminders"].schedule_type == Schedule.HOURLY
     assert schedules["wagtail-buddy: retention"].schedule_type == Schedule.DAILY
 
@@ -212,7 +212,7 @@ def test_buddy_schedules_is_idempotent(db, settings):
     Schedule.objects.filter(name="wagtail-buddy: fail stuck matching runs").update(minutes=60)
     settings.WAGTAIL_BUDDY_TASK_QUEUE = "buddy"
     assert maintenance.ensure_schedules() == (0, 6)
-    assert Schedule.objects.get(name="wagtail-buddy: fail stuck matching runs").minutes == 10
+    assert Schedule.objects.get(name="wagtail-buddy: fail stuck matching runs").minutes == 1
     assert all("'queue': 'buddy'" in s.kwargs for s in Schedule.objects.all())
 
     call_command("buddy_schedules", "--remove", stdout=StringIO())

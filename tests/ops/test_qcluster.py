@@ -84,14 +84,21 @@ def qcluster(postgres_db, tmp_path, monkeypatch):
     try:
         yield process, outbox, log
     finally:
+        hung = False
         if process.poll() is None:
+            # SIGTERM to the main process only, as systemd's KillMode=mixed (README): a
+            # group-wide SIGTERM hangs django-q2 (its sentinel dies holding a shared lock).
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                hung = True
                 os.killpg(process.pid, signal.SIGKILL)  # the group this fixture started
                 process.wait()
         connection.close()
+        if hung:
+            pytest.fail(f"qcluster did not stop within 30 s of SIGTERM:\n"
+                        f"{log.read_text()[-2000:]}")
 
 
 def test_qcluster_sends_an_email_batch_exactly_once(qcluster, intake, ops_templates):

@@ -132,7 +132,7 @@ tasks.run_matching(int(sys.argv[1]))
 def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, intake,
                                                           coordinator, monkeypatch, settings):
     """SIGKILL the process executing a run while it writes its proposals: nothing is
-    written, and ``fail_stuck_runs`` (every 10 minutes) marks the run failed."""
+    written, and ``fail_stuck_runs`` (every minute) marks the run failed."""
     import os
     import signal
     import subprocess
@@ -162,7 +162,7 @@ def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, inta
         worker.send_signal(signal.SIGKILL)  # the worker this test started
         worker.wait(timeout=30)
     assert not Match.objects.filter(intake=intake).exists()
-    settings.WAGTAIL_BUDDY_RUN_TIMEOUT = 1
+    settings.WAGTAIL_BUDDY_RUN_STALE_AFTER = 1
     MatchingRun.objects.filter(pk=run.pk).update(
         heartbeat_at=timezone.now() - timedelta(seconds=5),
         started_at=timezone.now() - timedelta(seconds=5))

@@ -1,6 +1,6 @@
 """The data model, one module per aggregate."""
 
-from .emails import OutboundEmail
+from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
 from .matching import Match, MatchingRun
 from .participant import Participant
@@ -11,6 +11,7 @@ from .vocabulary import Interest, Language
 __all__ = [
     "BuddyProgrammePage",
     "CheckIn",
+    "EmailAttempt",
     "Intake",
     "IntakeStats",
     "Interest",

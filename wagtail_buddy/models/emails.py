@@ -29,8 +29,8 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
-    # Set when a worker claims the row (status "sending"); a claim older than the task
-    # timeout means the worker died and the row is queued again.
+    # Set when a worker claims the row (status "sending"); a claim older than the lease
+    # (``EMAIL_SENDING_LEASE``) means the worker died and the row is queued again.
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     # Earliest time of the next attempt after a failure (exponential backoff).
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
@@ -47,3 +47,33 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.participant_id}"
+
+
+class EmailAttempt(models.Model):
+    """How one claim of an ``OutboundEmail`` ended: sent, failed, or lost with its worker.
+
+    One row per attempt, so a resend after a lost acknowledgement (outcome ``unknown``
+    followed by ``sent``) stays visible after the email itself shows ``sent``.
+    """
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # The lease ran out before the worker reported: the mail server may have the email.
+        UNKNOWN = "unknown", _("Unknown (worker lost)")
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    error = models.TextField(_("error"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        ordering = ["email", "number", "pk"]
+        verbose_name = _("email attempt")
+        verbose_name_plural = _("email attempts")
+
+    def __str__(self) -> str:
+        return f"{self.email_id} #{self.number}: {self.outcome}"

@@ -13,7 +13,7 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
 from ..admin.page_form import ProgrammePageForm, has_text
-from ..caching import forget, remember
+from ..caching import forget, remember, site_root_paths
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -193,6 +193,20 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         return hashlib.sha256(text).hexdigest()[:12]
 
     # --- public pages (views in wagtail_buddy.views.public) ---------------------------
+
+    def _get_site_root_paths(self, cache_object=None, **kwargs):
+        """Wagtail's per-object copy of the site root paths, read without failing when the
+        cache is down (every ``url`` of this page goes through here)."""
+        holder = cache_object or kwargs.get("request") or self
+        if not hasattr(holder, "_wagtail_cached_site_root_paths"):
+            holder._wagtail_cached_site_root_paths = site_root_paths()
+        return holder._wagtail_cached_site_root_paths
+
+    def serve(self, request, *args, **kwargs):
+        """Routes the sub-pages; the request first gets the site root paths, so that every
+        URL rendered for it (also other pages' ``{% pageurl %}``) survives a cache outage."""
+        self._get_site_root_paths(request)
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs) -> dict:
         """Adds the base template setting, the open intake and the two sign-up entries."""

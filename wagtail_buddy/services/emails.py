@@ -8,32 +8,43 @@ one per email, and a sign-up no task row. Templates live under
 ``wagtail_buddy/emails/<purpose>_subject.txt``, ``<purpose>.txt`` and, optionally,
 ``<purpose>.html``; they are rendered in the participant's preferred language.
 
-Sending is exactly once per row: a worker first *claims* the row with one conditional
-``UPDATE ... WHERE status = 'queued'`` (committed at once, so no database lock is held
-while talking to the SMTP server — on SQLite such a lock would block every sign-up), then
-sends, then marks it sent. A second run of the same task, or a concurrent one on another
-host, finds nothing to claim. A failed send goes back to ``queued`` with an exponential
-``next_attempt_at`` (see ``services.retry``) until ``EMAIL_MAX_ATTEMPTS``, then ``failed``.
+Delivery is at most once per row, with one named exception. A worker first *claims* the row
+with one conditional ``UPDATE ... WHERE status = 'queued'`` (committed at once, so no
+database lock is held while talking to the SMTP server — on SQLite such a lock would block
+every sign-up), then sends, then marks it sent. A second run of the same task, or a
+concurrent one on another host, finds nothing to claim. A failed send goes back to
+``queued`` with an exponential ``next_attempt_at`` (see ``services.retry``) until
+``EMAIL_MAX_ATTEMPTS``, then ``failed``. The claim is a lease (``EMAIL_SENDING_LEASE``):
+"sent" is written across a database reconnect for up to half of it, and only a row whose
+worker went silent for the whole lease is sent again. That resend happens only when
+the mail server may have the email and we cannot know (its acknowledgement was lost, or the
+worker died between the server's acceptance and the status write): it carries the same
+``Message-ID`` (``message_id_for``), and ``EmailAttempt`` rows record every attempt.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.core.mail.utils import DNS_NAME
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from ..caching import forget
 from ..conf import buddy_settings
-from ..models import OutboundEmail, Participant
+from ..models import EmailAttempt, OutboundEmail, Participant
 from .plaintext import render_text
 
 logger = logging.getLogger(__name__)
@@ -163,7 +174,10 @@ def send_due(limit: int = SEND_BATCH) -> int:
     to the mail server (a TLS handshake per email made a surge's emails slow), opened
     again after a failed send.
     """
+    from .retry import requeue_stale_sending
+
     forget(SENDER_PENDING_KEY)
+    requeue_stale_sending()  # a dead worker's claims return within a lease, not a sweep
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
     ids = list(
@@ -312,8 +326,7 @@ def claim(email_id: int) -> bool:
 
 
 def send_queued_email(email_id: int, connection=None) -> bool:
-    """Send one queued email exactly once (through ``connection`` if given); returns True
-    when this call sent it.
+    """Send one queued email (through ``connection`` if given); True when this call sent it.
 
     Raises after recording a failed attempt, so ``tasks.send_email`` schedules the retry.
     """
@@ -330,17 +343,58 @@ def send_queued_email(email_id: int, connection=None) -> bool:
     except Exception as exc:  # noqa: BLE001 - a template bug is not fixed by retrying
         record_failure(email, exc, permanent=True)
         raise PermanentEmailError(str(exc)) from exc
+    message.extra_headers["Message-ID"] = message_id_for(email, message.from_email)
     message.connection = connection
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 - any transport error is retried
         record_failure(email, exc)
         raise
-    OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.SENDING).update(
-        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="",
-        next_attempt_at=None,
-    )
+    mark_sent(email)
     return True
+
+
+def message_id_for(email: OutboundEmail, from_email: str = "") -> str:
+    """The ``Message-ID`` of ``email``: the same for every attempt of one outbox row.
+
+    A resend after a lost acknowledgement is then the same message to the mail server and
+    the reader's client (which may show it once). Keyed with SECRET_KEY, so it reveals no
+    row id or address; the domain is the sender's.
+    """
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or str(DNS_NAME)
+    token = salted_hmac("wagtail_buddy.message-id", f"{email.pk}:{email.dedup_key}")
+    return f"<buddy.{token.hexdigest()[:24]}@{domain}>"
+
+
+def mark_sent(email: OutboundEmail) -> None:
+    """Record that the mail server accepted ``email``, across database reconnects.
+
+    The email is out: failing to say so would send it again when the lease runs out. So a
+    lost database connection is retried, reconnecting, for up to half the lease. Whatever
+    the row's status by then (requeued or failed by a sweep), the truth is "sent".
+    """
+    patience = int(buddy_settings.EMAIL_SENDING_LEASE) / 2
+    deadline, delay = time.monotonic() + patience, 0.25
+    while True:
+        try:
+            with transaction.atomic():
+                OutboundEmail.objects.filter(pk=email.pk).exclude(
+                    status=OutboundEmail.Status.SENT).update(
+                    status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="",
+                    next_attempt_at=None)
+                EmailAttempt.objects.create(email_id=email.pk, number=email.attempts,
+                                            outcome=EmailAttempt.Outcome.SENT)
+            return
+        except (OperationalError, InterfaceError):
+            if db_connection.in_atomic_block or time.monotonic() + delay > deadline:
+                logger.exception("Buddy email %s was sent but could not be marked sent",
+                                 email.pk)
+                raise
+            logger.warning("Buddy email %s sent; database unavailable, retrying the status "
+                           "write in %.1f s", email.pk, delay, exc_info=True)
+            db_connection.close()  # the next query opens a fresh connection
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def record_failure(email: OutboundEmail, exc: BaseException, *, permanent: bool = False) -> None:
@@ -357,9 +411,12 @@ def record_failure(email: OutboundEmail, exc: BaseException, *, permanent: bool 
             "status": OutboundEmail.Status.QUEUED,
             "next_attempt_at": timezone.now() + timedelta(seconds=retry_delay(email.attempts)),
         }
-    OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING).update(
-        last_error=error, **changes
-    )
+    with transaction.atomic():
+        OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING).update(
+            last_error=error, **changes
+        )
+        EmailAttempt.objects.create(email_id=email.pk, number=email.attempts,
+                                    outcome=EmailAttempt.Outcome.FAILED, error=error)
 
 
 def outbox_status(queryset=None) -> dict[str, int]:

@@ -229,7 +229,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
                  "wagtail_buddy.tasks.purge_unconfirmed", "D"),
     ScheduleSpec("wagtail-buddy: retention", "wagtail_buddy.tasks.apply_retention", "D"),
     ScheduleSpec("wagtail-buddy: fail stuck matching runs",
-                 "wagtail_buddy.tasks.fail_stuck_runs", "I", 10),
+                 "wagtail_buddy.tasks.fail_stuck_runs", "I", 1),
     ScheduleSpec("wagtail-buddy: email outbox sweep",
                  "wagtail_buddy.tasks.flush_outbox", "I", 5),
 )

@@ -292,26 +292,33 @@ def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[in
 
 
 def fail_stuck_runs(intake: Intake | None = None) -> int:
-    """Mark runs without a heartbeat for ``RUN_TIMEOUT`` seconds as failed; returns how many.
+    """Fail runs whose worker went silent or never came; returns how many.
 
-    A worker killed mid-run cannot say so; this sweep (scheduled every few minutes, and run
-    before each new start) frees the intake for a new run. Queued runs no worker picked up
-    within the timeout are failed too.
+    A worker killed mid-run cannot say so: its heartbeat (``services.heartbeat``) stops.
+    A running run whose heartbeat is older than ``RUN_STALE_AFTER`` seconds, and a queued
+    run no worker picked up within ``RUN_TIMEOUT``, are failed by this sweep (scheduled
+    every minute, and run before each new start), which frees the intake for a new run.
     """
+    now = timezone.now()
+    stale_after = int(buddy_settings.RUN_STALE_AFTER)
+    limit = now - timedelta(seconds=stale_after)
+    dead = MatchingRun.objects.filter(status=MatchingRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit))
     timeout = int(buddy_settings.RUN_TIMEOUT)
-    limit = timezone.now() - timedelta(seconds=timeout)
-    stuck = MatchingRun.objects.filter(
-        Q(status=MatchingRun.Status.RUNNING)
-        & (Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit))
-        | Q(status=MatchingRun.Status.QUEUED, created_at__lt=limit)
-    )
+    unclaimed = MatchingRun.objects.filter(status=MatchingRun.Status.QUEUED,
+                                           created_at__lt=now - timedelta(seconds=timeout))
     if intake is not None:
-        stuck = stuck.filter(intake=intake)
-    minutes = max(1, round(timeout / 60))
-    return stuck.update(
-        status=MatchingRun.Status.FAILED, finished_at=timezone.now(),
-        error=str(_("No sign of life from the worker for %(minutes)s minutes: it was probably "
-                    "stopped. Start the run again.") % {"minutes": minutes}),
+        dead, unclaimed = dead.filter(intake=intake), unclaimed.filter(intake=intake)
+    failed = dead.update(
+        status=MatchingRun.Status.FAILED, finished_at=now,
+        error=str(_("No sign of life from the worker for %(seconds)s seconds: it was "
+                    "probably stopped. Start the run again.") % {"seconds": stale_after}),
+    )
+    return failed + unclaimed.update(
+        status=MatchingRun.Status.FAILED, finished_at=now,
+        error=str(_("No worker took the run within %(minutes)s minutes: is the task queue "
+                    "(qcluster) running? Start the run again.")
+                  % {"minutes": max(1, round(timeout / 60))}),
     )
 
 

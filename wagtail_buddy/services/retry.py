@@ -4,7 +4,8 @@ A failed send is retried after ``EMAIL_RETRY_BASE_DELAY * 2**(attempts - 1)`` se
 (60 s, 2 min, 4 min, 8 min ... capped at ``MAX_DELAY``) through a django-q2 one-off
 schedule. ``flush_outbox`` (scheduled every 5 minutes by ``buddy_schedules``) is the safety
 net: it re-enqueues queued rows that are due but were never handed to a worker (broker down
-at sign-up time, a lost one-off schedule), and frees rows whose worker died mid-send.
+at sign-up time, a lost one-off schedule), and frees rows whose worker died mid-send (so
+does every sender task, see ``requeue_stale_sending``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from ..conf import buddy_settings
@@ -32,13 +32,12 @@ def retry_delay(attempts: int) -> int:
 
 
 def sending_timeout() -> timedelta:
-    """How long a row may stay ``sending`` before its worker is presumed dead.
+    """How long a row may stay ``sending`` before its worker is presumed dead: the lease.
 
-    A django-q2 worker is killed after the cluster's ``timeout``; a send that lasted longer
-    cannot still be running.
+    Not the queue's task timeout (10 minutes and more): a worker that sent the email keeps
+    writing "sent" for half the lease, so a silent worker past the lease is gone.
     """
-    task_timeout = (getattr(settings, "Q_CLUSTER", {}) or {}).get("timeout") or 600
-    return timedelta(seconds=int(task_timeout) + 60)
+    return timedelta(seconds=int(buddy_settings.EMAIL_SENDING_LEASE))
 
 
 def schedule_email_retry(email_id: int) -> None:
@@ -64,23 +63,34 @@ def schedule_email_retry(email_id: int) -> None:
 
 
 def requeue_stale_sending(now=None) -> int:
-    """Rows stuck in ``sending`` (their worker was killed) go back to the queue, or fail.
+    """Rows whose lease ran out (their worker died) go back to the queue, or fail.
 
-    The send may or may not have reached the SMTP server before the worker died; the
-    row is retried (at-least-once in that rare case) rather than silently dropped.
+    The email may or may not have reached the mail server before the worker went silent:
+    it is sent again (with the same Message-ID) rather than silently dropped, and the lost
+    attempt is recorded as ``unknown``. Called by every sender task and by the sweeper.
     """
+    from django.db import transaction
+
+    from ..models import EmailAttempt
+
     now = now or timezone.now()
-    stale = OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.SENDING, last_attempt_at__lt=now - sending_timeout()
-    )
-    error = "Worker stopped while sending"
-    failed = stale.filter(attempts__gte=buddy_settings.EMAIL_MAX_ATTEMPTS).update(
-        status=OutboundEmail.Status.FAILED, last_error=error, next_attempt_at=None
-    )
-    requeued = stale.update(status=OutboundEmail.Status.QUEUED, last_error=error,
-                            next_attempt_at=now)
-    if failed or requeued:
-        logger.warning("Outbox: %s stale email(s) requeued, %s failed", requeued, failed)
+    error = "Worker went silent while sending; the email may have been delivered"
+    with transaction.atomic():
+        stale = list(OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            status=OutboundEmail.Status.SENDING, last_attempt_at__lt=now - sending_timeout()
+        ).values_list("pk", "attempts"))
+        if not stale:
+            return 0
+        EmailAttempt.objects.bulk_create([
+            EmailAttempt(email_id=pk, number=attempts, outcome=EmailAttempt.Outcome.UNKNOWN,
+                         error=error) for pk, attempts in stale])
+        rows = OutboundEmail.objects.filter(pk__in=[pk for pk, _ in stale])
+        failed = rows.filter(attempts__gte=buddy_settings.EMAIL_MAX_ATTEMPTS).update(
+            status=OutboundEmail.Status.FAILED, last_error=error, next_attempt_at=None
+        )
+        requeued = rows.filter(status=OutboundEmail.Status.SENDING).update(
+            status=OutboundEmail.Status.QUEUED, last_error=error, next_attempt_at=now)
+    logger.warning("Outbox: %s stale email(s) requeued, %s failed", requeued, failed)
     return failed + requeued
 
 

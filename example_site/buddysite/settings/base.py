@@ -126,6 +126,8 @@ MEDIA_URL = "/media/"
 WAGTAIL_SITE_NAME = "ESN Example"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = "ESN Example <buddy@example.org>"
+# A send must end well within the outbox lease (wagtail_buddy.W001).
+EMAIL_TIMEOUT = 30
 
 # django-q2: ORM broker by default (no extra service); REDIS_URL switches to Redis.
 Q_CLUSTER = {
