@@ -22,7 +22,7 @@ def route(programme, name, participant):
 
 
 def links_in(html: str, programme) -> dict[str, str]:
-    found = re.findall(r'href="(%sme/[^"]+)"' % re.escape(programme.url), html)
+    found = re.findall(r'href="(' + re.escape(programme.url) + r'me/[^"]+)"', html)
     return {link.rstrip("/").rsplit("/", 1)[-1]: link for link in found}
 
 

@@ -182,7 +182,8 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     elif request.method == "POST":
         return render(request, page, "participant/detail.html", status=409, private=True,
                       participant=participant, token=token, form=None, locked=True,
-                      buddies=participant_data.buddies(participant), links=_links(request, page, token))
+                      buddies=participant_data.buddies(participant),
+                      links=_links(request, page, token))
     return render(request, page, "participant/detail.html", private=True, participant=participant,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
                   buddies=participant_data.buddies(participant), links=_links(request, page, token))
