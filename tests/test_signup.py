@@ -38,7 +38,7 @@ def post(client, capture, target, data):
 
 
 def links_in(message) -> list[str]:
-    return re.findall(r"https?://testserver(/[^\s\"'<>]+)", message.body)
+    return re.findall(r"https?://localhost(/[^\s\"'<>]+)", message.body)
 
 
 def test_programme_page_offers_both_roles(client, programme, intake):
