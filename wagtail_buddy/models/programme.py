@@ -214,6 +214,8 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         context["signup_entries"] = self._signup_entries
         context["intake"] = self._signup_entries["local"]["intake"]
         context["page_url"] = base
+        context["buddy_timeline"] = {"confirm_days": buddy_settings.UNCONFIRMED_PURGE_DAYS,
+                                     "checkin_weeks": buddy_settings.CHECKIN_WEEKS}
         context["request_link_url"] = base + self.reverse_subpage("request_link")
         return context
 
