@@ -64,12 +64,15 @@ def test_a_withdrawn_student_gets_a_link_that_can_only_view_download_and_delete(
     assert [m.to for m in mail.outbox] == [["gone@example.org"]]
     body = mail.outbox[0].body
     assert "download it or delete everything" in body
+    assert "deleted automatically on June 30, 2028" in body  # the intake's end + 365 days
     path = re.search(r"https?://[^/\s]+(/\S+/me/\S+/)", body).group(1)
     html = client.get(path).content.decode()
     assert "You have withdrawn" in html and 'name="first_name"' not in html
     found = links_in(html, programme)
     assert "withdraw" not in found and {"download", "delete"} <= set(found)
-    assert client.post(path, {"first_name": "Changed"}).status_code == 409
+    refused = client.post(path, {"first_name": "Changed"})
+    assert refused.status_code == 409
+    assert "a match has been proposed" not in refused.content.decode()
     p.refresh_from_db()
     assert p.first_name != "Changed" and p.status == "withdrawn"
     assert client.get(found["download"]).status_code == 200

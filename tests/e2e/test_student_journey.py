@@ -321,6 +321,7 @@ def test_french_from_the_programme_page_to_the_private_page(site, page, phone_pa
     assert link.startswith(copy.url), link  # the email opens the French page
     phone.goto(site + link)
     assert phone.locator("html").get_attribute("lang") == "fr"
+    axe_check(phone)
     phone.get_by_role("button", name=french("Confirm my sign-up")).click()
     phone.get_by_role("link", name=french("Go to my private page")).click()
     phone.wait_for_url(re.compile(re.escape(site + copy.url) + "me/"))
@@ -354,3 +355,18 @@ def test_the_form_is_short_on_a_phone(site, phone_page, programme, intake, role,
     screenshot(phone_page, f"student-form-{role}-short-phone")
     axe_check(phone_page)
     assert screens <= MAX_SCREENS and tabs <= MAX_TABS, (screens, tabs)
+
+
+def test_closed_and_full_pages_are_accessible(site, page, programme, intake, axe_check):
+    intake.max_locals = 0
+    intake.save()
+    page.goto(site + programme.url + "signup/local/")
+    assert page.get_by_role("heading", name="All places are taken").is_visible()
+    axe_check(page)
+    intake.signup_open = False
+    intake.save()
+    page.goto(site + programme.url + "signup/international/")
+    assert page.get_by_role("heading", name="Sign-up is closed").is_visible()
+    axe_check(page)
+    page.goto(site + programme.url)
+    axe_check(page)
