@@ -181,9 +181,9 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         """This page's path as the visitor reached it: the same language prefix (``/fr/``)
         and host, so every link on a public page keeps the student's language. Derived from
         the request, with no site-root lookup (a cache read) on the sign-up path."""
-        cached = getattr(request, "_buddy_page_url", None)
-        if cached is not None:
-            return cached
+        known = request.__dict__.setdefault("_buddy_page_urls", {})
+        if self.pk in known:
+            return known[self.pk]
         match = getattr(request, "routable_resolver_match", None)
         route = self.reverse_subpage(match.url_name, args=match.args, kwargs=match.kwargs) \
             if match is not None else ""
@@ -192,7 +192,7 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
             url = path[: len(path) - len(route)]
         else:
             url = self.get_url(request) or "/"
-        request._buddy_page_url = url
+        known[self.pk] = url
         return url
 
     def get_context(self, request, *args, **kwargs) -> dict:
