@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from wagtail_buddy.models import Match
-from wagtail_buddy.services import participant_data, proposals, tokens
+from wagtail_buddy.services import lifecycle, tokens
 
 
 def pair(participant_factory, *, introduced: bool = True):
@@ -40,7 +40,7 @@ def test_a_pair_never_introduced_ends_silently(participant_factory,
                                                django_capture_on_commit_callbacks):
     mentee, _, _ = pair(participant_factory, introduced=False)
     with django_capture_on_commit_callbacks(execute=True):
-        participant_data.withdraw(mentee)
+        lifecycle.withdraw([mentee])
     assert not mail.outbox
 
 
@@ -48,7 +48,7 @@ def test_erasure_tells_the_buddy_without_the_name(participant_factory,
                                                   django_capture_on_commit_callbacks):
     mentee, mentor, _ = pair(participant_factory)
     with django_capture_on_commit_callbacks(execute=True):
-        participant_data.erase(mentor)
+        lifecycle.erase([mentor])
     assert [m.to for m in mail.outbox] == [[mentee.email]]
     body = mail.outbox[0].body
     assert "Your buddy has left the buddy programme" in body and "Paul" not in body
@@ -60,5 +60,5 @@ def test_coordinator_withdrawal_tells_only_those_who_stay(participant_factory, c
     mentee, mentor, _ = pair(participant_factory)
     other_mentee, other_mentor, _ = pair(participant_factory)
     with django_capture_on_commit_callbacks(execute=True):
-        proposals.withdraw([mentee, other_mentee, other_mentor], coordinator)
+        lifecycle.withdraw([mentee, other_mentee, other_mentor], coordinator)
     assert [m.to for m in mail.outbox] == [[mentor.email]]

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from wagtail_buddy.models import CheckIn, Match, OutboundEmail, Participant
-from wagtail_buddy.services import participant_data, tokens
+from wagtail_buddy.services import lifecycle, participant_data, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
@@ -187,7 +187,7 @@ def test_withdraw_keeps_busy_buddy_matched(participant_factory):
     second = participant_factory("international", status="matched")
     Match.objects.create(intake=mentee.intake, mentee=second, mentor=mentor,
                          status=Match.Status.CONFIRMED)
-    participant_data.withdraw(mentee)
+    lifecycle.withdraw([mentee])
     mentor.refresh_from_db()
     assert mentor.status == "matched"
 

@@ -38,7 +38,7 @@ def post(client, capture, target, data):
 
 
 def links_in(message) -> list[str]:
-    return re.findall(r"https?://testserver(/[^\s\"'<>]+)", message.body)
+    return re.findall(r"https?://localhost(/[^\s\"'<>]+)", message.body)
 
 
 def test_programme_page_offers_both_roles(client, programme, intake):
@@ -127,7 +127,7 @@ def test_invalid_post_keeps_input_and_explains_each_field(client, programme, int
     data = signup_payload(first_name="", email="not-an-email", birth_year="1850",
                           languages=["xx"], consent=None, gender="",
                           gender_preference="same", arrival_date="2027-02-30",
-                          motivation="Keep this text")
+                          faculty="Keep this text")
     response = client.post(url(programme), data)
     html = response.content.decode()
     assert response.status_code == 200

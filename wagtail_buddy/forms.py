@@ -27,6 +27,9 @@ ROLE_FIELDS = {
     Participant.Role.INTERNATIONAL: ("home_university", "arrival_date"),
     Participant.Role.LOCAL: ("available_from", "available_until", "capacity", "exchange_country"),
 }
+# Asked on the private page once the address is confirmed, not at sign-up: matching does
+# not use them, and a shorter form is finished on a phone.
+LATER_FIELDS = ("phone", "motivation")
 MIN_AGE, MAX_AGE = 15, 99
 EXTRA_PREFIX = "extra_"
 
@@ -37,6 +40,11 @@ def reject_control_characters(value: str) -> None:
         raise ValidationError(
             _("Remove the invisible control characters from this field."), code="control"
         )
+
+
+def suggested_languages() -> list[str]:
+    """The languages offered first in the picker: English and the site's own languages."""
+    return list(dict.fromkeys(["en", *(code.split("-")[0] for code, _n in settings.LANGUAGES)]))
 
 
 def site_languages() -> list[tuple[str, str]]:
@@ -152,6 +160,7 @@ class ParticipantForm(forms.ModelForm):
             "phone": _("Shared only with your buddy, once you are matched."),
             "arrival_date": _("An approximate date is fine."),
             "email": _("We send a confirmation link to this address."),
+            "motivation": _("Helps the coordinators introduce you; your buddy does not see it."),
         }
 
     def __init__(self, *args, programme: BuddyProgrammePage, role: str, signup: bool = True,
@@ -178,9 +187,11 @@ class ParticipantForm(forms.ModelForm):
         if not signup:
             for name in ("email", "consent", "charter", "website"):
                 self.fields.pop(name, None)
-        elif not programme.charter:
-            self.fields.pop("charter", None)
+        else:
+            for name in LATER_FIELDS + (() if programme.charter else ("charter",)):
+                self.fields.pop(name, None)
         self.fields["interests"].choices = ChoiceList(offered)
+        self.fields["languages"].suggested = suggested_languages()
         if "preferred_language" not in self.initial and not (instance and instance.pk):
             self.fields["preferred_language"].initial = default_language()
         year = timezone.localdate().year
@@ -291,6 +302,9 @@ class ParticipantForm(forms.ModelForm):
 
     def section(self, *names: str) -> list:
         return [self[name] for name in names if name in self.fields]
+
+    # Short fields laid out two to a row, to keep the form short on a phone.
+    half_fields = ("first_name", "last_name", "available_from", "available_until")
 
     @property
     def about_fields(self) -> list:

@@ -208,6 +208,24 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         self._get_site_root_paths(request)
         return super().serve(request, *args, **kwargs)
 
+    def url_as_requested(self, request) -> str:
+        """This page's path as the visitor reached it: the same language prefix (``/fr/``)
+        and host, so every link on a public page keeps the student's language. Derived from
+        the request, with no site-root lookup (a cache read) on the sign-up path."""
+        known = request.__dict__.setdefault("_buddy_page_urls", {})
+        if self.pk in known:
+            return known[self.pk]
+        match = getattr(request, "routable_resolver_match", None)
+        route = self.reverse_subpage(match.url_name, args=match.args, kwargs=match.kwargs) \
+            if match is not None else ""
+        path = getattr(request, "path", "")
+        if not getattr(request, "is_preview", False) and path.endswith("/" + route):
+            url = path[: len(path) - len(route)]
+        else:
+            url = self.get_url(request) or "/"
+        known[self.pk] = url
+        return url
+
     def get_context(self, request, *args, **kwargs) -> dict:
         """Adds the base template setting, the open intake and the two sign-up entries."""
         from ..conf import buddy_settings
@@ -215,17 +233,21 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["buddy_base_template"] = buddy_settings.BASE_TEMPLATE
+        base = self.url_as_requested(request)
         if not getattr(self, "_signup_entries", None):
             entries = {}
             for role in ("local", "international"):
                 state, intake = signup_state(self, role)
-                entries[role] = {"state": state, "intake": intake,
-                                 "url": self.url + self.reverse_subpage(
-                                     "signup", kwargs={"role": role})}
+                entries[role] = {"state": state, "intake": intake, "role": role}
             self._signup_entries = entries
+        for role, entry in self._signup_entries.items():
+            entry["url"] = base + self.reverse_subpage("signup", kwargs={"role": role})
         context["signup_entries"] = self._signup_entries
         context["intake"] = self._signup_entries["local"]["intake"]
-        context["request_link_url"] = self.url + self.reverse_subpage("request_link")
+        context["page_url"] = base
+        context["buddy_timeline"] = {"confirm_days": buddy_settings.UNCONFIRMED_PURGE_DAYS,
+                                     "checkin_weeks": buddy_settings.CHECKIN_WEEKS}
+        context["request_link_url"] = base + self.reverse_subpage("request_link")
         return context
 
     @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
@@ -323,6 +345,16 @@ class Intake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}"
+
+    @property
+    def deleted_on(self):
+        """The day retention deletes this intake's personal data (``RETENTION_DAYS`` after
+        it ends): the one date pages, emails and the privacy notes promise."""
+        from datetime import timedelta
+
+        from ..conf import buddy_settings
+
+        return self.ends_on + timedelta(days=int(buddy_settings.RETENTION_DAYS))
 
 
 def forget_open_intake(sender=None, instance: Intake | None = None, **kwargs) -> None:

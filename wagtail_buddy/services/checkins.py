@@ -49,9 +49,8 @@ def send_due_checkins(now=None) -> int:
         [CheckIn(match=m, participant=p, sent_at=now) for m, p in sides],
         ignore_conflicts=True, batch_size=500,
     )
-    cache: dict = {}
-    queued = queue_emails(
-        (p, PURPOSE, str(m.pk), {"match_id": m.pk, "checkin_url": checkin_url(p, m.pk, cache)})
+    queued = queue_emails(  # page URLs are resolved once per programme and language
+        (p, PURPOSE, str(m.pk), {"match_id": m.pk, "checkin_url": checkin_url(p, m.pk)})
         for m, p in sides
     )
     if queued:

@@ -144,3 +144,29 @@ def default_intake_dates(today: date | None = None) -> tuple[date, date]:
     candidates = [date(today.year, 2, 1), date(today.year, 9, 1), date(today.year + 1, 2, 1)]
     start = next(d for d in candidates if d >= today - timedelta(days=30))
     return start, start + timedelta(days=150)
+
+
+# Titles of the demo's translated programme pages (other languages keep the original's).
+TRANSLATED_TITLES = {"fr": "Programme de parrainage", "de": "Buddy-Programm",
+                     "es": "Programa de compañeros", "it": "Programma buddy",
+                     "pt": "Programa de apadrinhamento"}
+
+
+def translate_page(page, language_codes) -> list:
+    """Publish a translated copy of ``page`` (and of its untranslated ancestors) in each
+    language, so the demo shows the student's language kept from page to page and email.
+    Existing copies are left alone; returns the copies created."""
+    from wagtail.models import Locale
+
+    created = []
+    for code in language_codes:
+        locale, _ = Locale.objects.get_or_create(language_code=code)
+        if code == page.locale.language_code or page.has_translation(locale):
+            continue
+        copy = page.copy_for_translation(locale, copy_parents=True)
+        copy.title = TRANSLATED_TITLES.get(code, copy.title)
+        for ancestor in copy.get_ancestors().filter(depth__gt=1, live=False):
+            ancestor.specific.save_revision().publish()
+        copy.save_revision().publish()
+        created.append(copy)
+    return created

@@ -278,8 +278,7 @@ def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
     from . import tokens
 
     builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
-    cache: dict = {}
-    return {name: builders[name](participant, cache) for name in names if name in builders}
+    return {name: builders[name](participant) for name in names if name in builders}
 
 
 def render_email(email: OutboundEmail) -> EmailMultiAlternatives:

@@ -52,9 +52,8 @@ def remind_unconfirmed(dry_run: bool = False, now=None) -> int:
         )
         if not candidates:
             return 0
-        urls: dict = {}  # programme paths, shared across the batch (no query per row)
-        queue_emails(
-            (p, REMINDER_PURPOSE, "", {"confirm_url": confirmation_url(p, cache=urls)})
+        queue_emails(  # page URLs are resolved once per programme and language
+            (p, REMINDER_PURPOSE, "", {"confirm_url": confirmation_url(p)})
             for p in candidates
         )
         Participant.objects.filter(pk__in=[p.pk for p in candidates]).update(

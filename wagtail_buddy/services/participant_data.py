@@ -1,10 +1,9 @@
-"""A participant's rights over their data: access (JSON export), withdrawal and erasure."""
+"""What a participant sees of their data: their buddies and the JSON export (GDPR art. 15,
+20). Withdrawal and erasure are ``services.lifecycle``."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from ..models import CheckIn, Match, OutboundEmail, Participant
 
@@ -66,63 +65,3 @@ def export_data(participant: Participant) -> dict:
         for e in OutboundEmail.objects.filter(participant=participant).order_by("pk")
     ]
     return data
-
-
-def _release_counterparts(participant: Participant, matches: list[Match]) -> None:
-    """Buddies left without any active match go back to the waiting pool."""
-    others = {m.mentor_id if m.mentee_id == participant.pk else m.mentee_id for m in matches}
-    if not others:
-        return
-    pairs = Match.objects.active().filter(
-        Q(mentee_id__in=others) | Q(mentor_id__in=others)
-    ).exclude(Q(mentee=participant) | Q(mentor=participant)).values_list("mentee_id",
-                                                                         "mentor_id")
-    still_busy = {pk for pair in pairs for pk in pair} & others
-    Participant.objects.filter(
-        pk__in=others - still_busy,
-        status__in=[Participant.Status.PROPOSED, Participant.Status.MATCHED],
-    ).update(status=Participant.Status.WAITING, updated_at=timezone.now())
-
-
-def tell_buddies_left(matches: list[Match], leaving: set[int]) -> None:
-    """Buddies who were introduced learn that their buddy left (``buddy_left`` email);
-    a proposal they were never told about ends silently."""
-    from .emails import queue_emails
-
-    queue_emails(
-        (person, "buddy_left", str(match.pk), {"match_id": match.pk})
-        for match in matches if match.status == Match.Status.CONFIRMED and match.introduced_at
-        for person in (match.mentee, match.mentor) if person.pk not in leaving
-    )
-
-
-def withdraw(participant: Participant) -> None:
-    """Leave the programme: cancel active matches, free and tell the buddies, revoke every
-    link."""
-    now = timezone.now()
-    with transaction.atomic():
-        matches = list(Match.objects.active().select_related("mentee", "mentor").filter(
-            Q(mentee=participant) | Q(mentor=participant)))
-        Match.objects.filter(pk__in=[m.pk for m in matches]).update(
-            status=Match.Status.CANCELLED, ended_at=now,
-            end_reason="Withdrawn by the participant",
-        )
-        participant.status = Participant.Status.WITHDRAWN
-        participant.withdrawn_at = now
-        participant.rotate_access_key()
-        participant.save(update_fields=["status", "withdrawn_at", "access_key", "updated_at"])
-        _release_counterparts(participant, matches)
-        tell_buddies_left(matches, {participant.pk})
-
-
-def erase(participant: Participant) -> None:
-    """Delete the participant with their matches, check-ins and emails (right to erasure).
-
-    Introduced buddies are told, without the name: the match is gone when the email is
-    rendered."""
-    with transaction.atomic():
-        matches = list(Match.objects.active().select_related("mentee", "mentor").filter(
-            Q(mentee=participant) | Q(mentor=participant)))
-        _release_counterparts(participant, matches)
-        tell_buddies_left(matches, {participant.pk})
-        participant.delete()

@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Match, Participant
-from . import participant_data
-from .participant_data import tell_buddies_left
 
 
 class ProposalError(Exception):
@@ -261,41 +259,6 @@ def confirm_emails(participants: Sequence[Participant], user) -> int:
             status=Participant.Status.WAITING, confirmed_at=now, updated_at=now)
         audit(targets, "wagtail_buddy.participant_confirm_email", user)
     return len(targets)
-
-
-def withdraw(participants: Sequence[Participant], user, reason: str = "") -> int:
-    """Withdraw people from the programme; their open matches are cancelled."""
-    targets = [p for p in participants if p.status != Participant.Status.WITHDRAWN]
-    if not targets:
-        return 0
-    ids = [p.pk for p in targets]
-    now = timezone.now()
-    reason = reason or str(_("Withdrawn by a coordinator"))
-    with transaction.atomic():
-        open_matches = list(Match.objects.select_related("mentee", "mentor").filter(
-            Q(mentee_id__in=ids) | Q(mentor_id__in=ids), status__in=Match.ACTIVE))
-        Match.objects.filter(pk__in=[m.pk for m in open_matches]).update(
-            status=Match.Status.CANCELLED, ended_at=now, end_reason=reason, locked=False)
-        Participant.objects.filter(pk__in=ids).update(
-            status=Participant.Status.WITHDRAWN, withdrawn_at=now, updated_at=now)
-        refresh_statuses(_people(open_matches))
-        audit(targets, "wagtail_buddy.participant_withdraw", user)
-        if open_matches:
-            audit_matches(open_matches, "wagtail_buddy.match_cancel", user, reason=reason)
-            tell_buddies_left(open_matches, set(ids))
-    return len(targets)
-
-
-def erase(participants: Sequence[Participant], user) -> int:
-    """Right to erasure on a student's request: delete them with their matches and emails.
-
-    The audit entry is written first and names no one ("participant #id").
-    """
-    with transaction.atomic():
-        audit(participants, "wagtail_buddy.participant_erase", user)
-        for participant in participants:
-            participant_data.erase(participant)
-    return len(participants)
 
 
 def move_intake(participants: Sequence[Participant], intake, user) -> tuple[int, int]:

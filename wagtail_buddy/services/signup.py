@@ -79,10 +79,14 @@ def send_private_link(participant: Participant, key: str | None = None) -> None:
 
 
 def resend_link(participant: Participant) -> None:
-    """Email the owner the link that fits their status (rate-limited by the dedup key)."""
+    """Email the owner the link that fits their status (rate-limited by the dedup key).
+
+    Withdrawn and ended students get their private link too: their profile is read-only
+    then, so the link can only show, download and delete their data (erasure stays within
+    reach until retention deletes it)."""
     if participant.status == Participant.Status.UNCONFIRMED:
         send_confirmation(participant, key=_resend_key())
-    elif participant.status not in INACTIVE:
+    else:
         send_private_link(participant)
 
 

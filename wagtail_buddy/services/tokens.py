@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -107,49 +108,73 @@ def resolve(token: str, purpose: str, queryset=None) -> Resolved:
 
 # --- absolute URLs for emails ---------------------------------------------------------
 
+# (programme id, language) -> absolute URL of the programme page in that language, kept
+# for a few minutes per process: a batch of emails resolves each page's Site and copy once.
+BASE_URL_TTL = 300
+_BASE_URLS: dict[tuple[int, str], tuple[float, str]] = {}
+
 
 def site_url() -> str:
     return (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
 
 
-def programme_path(programme: BuddyProgrammePage, language: str | None = None,
-                   cache: dict | None = None) -> str:
-    """Path of the programme page, in ``language``'s translated copy when there is one."""
-    cache_key = (programme.pk, language)
-    if cache is not None and cache_key in cache:
-        return cache[cache_key]
-    page = programme
-    if language and getattr(settings, "WAGTAIL_I18N_ENABLED", False):
-        from wagtail.models import Locale
+def forget_base_urls(**kwargs) -> None:
+    """A page or site was saved, moved or deleted: resolve the page URLs again."""
+    _BASE_URLS.clear()
 
-        locale = Locale.objects.filter(language_code=language).first()
-        if locale and locale.pk != programme.locale_id:
-            page = (BuddyProgrammePage.objects.live()
-                    .filter(translation_key=programme.translation_key, locale=locale).first()
-                    or programme)
+
+def _translated_copy(programme: BuddyProgrammePage, language: str) -> BuddyProgrammePage:
+    """The live copy of ``programme`` in ``language``, or ``programme`` if there is none."""
+    if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return programme
+    copy = (BuddyProgrammePage.objects.live().filter(
+        translation_key=programme.translation_key, locale__language_code=language)
+        .select_related("locale").first())
+    return copy or programme
+
+
+def programme_url(programme: BuddyProgrammePage, language: str | None = None) -> str:
+    """Absolute URL of the programme page in ``language``: its translated copy if there is
+    one, else the page itself under that language's prefix (``/fr/...``), on the page's own
+    Site (``WAGTAILADMIN_BASE_URL`` only if the page belongs to no Site)."""
+    from django.urls import translate_url
+    from django.utils import translation
+
+    key = (programme.pk, language or "")
+    hit = _BASE_URLS.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    page = _translated_copy(programme, language) if language else programme
     parts = page.get_url_parts()
-    path = parts[2] if parts else "/"
-    if cache is not None:
-        cache[cache_key] = path
-    return path
+    if parts is None:
+        url = site_url() + (page.url or "/")
+    else:
+        _site_id, root_url, path = parts
+        page_language = page.locale.language_code if page.locale_id else None
+        if language and page_language and language != page_language:
+            with translation.override(page_language):  # resolve the path as it was made
+                path = translate_url(path, language)
+        url = (root_url or site_url()) + path
+    _BASE_URLS[key] = (time.monotonic() + BASE_URL_TTL, url)
+    return url
 
 
-def _url(participant: Participant, route: str, token: str, cache: dict | None = None) -> str:
+def _url(participant: Participant, route: str, token: str) -> str:
     programme = participant.intake.programme
-    base = programme_path(programme, participant.preferred_language, cache)
-    return site_url() + base + programme.reverse_subpage(route, kwargs={"token": token})
+    return (programme_url(programme, participant.preferred_language)
+            + programme.reverse_subpage(route, kwargs={"token": token}))
 
 
-def confirmation_url(participant: Participant, cache: dict | None = None) -> str:
+def confirmation_url(participant: Participant) -> str:
     """The double opt-in link of the confirmation email."""
-    return _url(participant, "confirm", make_token(participant, CONFIRM), cache)
+    return _url(participant, "confirm", make_token(participant, CONFIRM))
 
 
-def private_url(participant: Participant, cache: dict | None = None) -> str:
+def private_url(participant: Participant) -> str:
     """The participant's private page (view, edit, withdraw, download, delete)."""
-    return _url(participant, "participant", make_token(participant, ACCESS), cache)
+    return _url(participant, "participant", make_token(participant, ACCESS))
 
 
-def checkin_url(participant: Participant, match_id: int, cache: dict | None = None) -> str:
+def checkin_url(participant: Participant, match_id: int) -> str:
     """The follow-up answer page of one side of one match."""
-    return _url(participant, "checkin", make_token(participant, CHECKIN, match_id), cache)
+    return _url(participant, "checkin", make_token(participant, CHECKIN, match_id))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from .. import ratelimit
 from ..forms import CheckInForm, LinkRequestForm, ParticipantForm
 from ..models import BuddyProgrammePage, CheckIn, Participant
-from ..services import checkins, participant_data, signup, tokens
+from ..services import checkins, lifecycle, participant_data, signup, tokens
 
 ROLES = {Participant.Role.LOCAL, Participant.Role.INTERNATIONAL}
 
@@ -40,22 +40,13 @@ def _data(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def sub_url(page: BuddyProgrammePage, name: str, **kwargs) -> str:
-    return page.url + page.reverse_subpage(name, kwargs=kwargs or None)
+def sub_url(request: HttpRequest, page: BuddyProgrammePage, name: str, **kwargs) -> str:
+    """A sub-route of the page under the URL the visitor used (their language prefix)."""
+    return page.url_as_requested(request) + page.reverse_subpage(name, kwargs=kwargs or None)
 
 
-def page_url_as_requested(request: HttpRequest, page: BuddyProgrammePage, name: str,
-                          **kwargs) -> str:
-    """The programme page's URL as the visitor reached it through route ``name``: no
-    site-root lookup (a cache read) on the busiest path, and the same host and prefix."""
-    route = page.reverse_subpage(name, kwargs=kwargs or None)
-    if request.path.endswith("/" + route):
-        return request.path[: len(request.path) - len(route)]
-    return page.url
-
-
-def _links(page: BuddyProgrammePage, token: str) -> dict[str, str]:
-    return {name: sub_url(page, name, token=token)
+def _links(request: HttpRequest, page: BuddyProgrammePage, token: str) -> dict[str, str]:
+    return {name: sub_url(request, page, name, token=token)
             for name in ("participant", "download", "withdraw", "delete")}
 
 
@@ -98,8 +89,7 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         if outcome.kind == "stale":
             form = _recheck(ParticipantForm(request.POST, programme=page, role=role))
             return render(request, page, "signup/form.html", form=form, role=role)
-        return HttpResponseRedirect(page_url_as_requested(request, page, "signup", role=role)
-                                    + page.reverse_subpage("sent"))
+        return HttpResponseRedirect(sub_url(request, page, "sent"))
     return render(request, page, "signup/form.html", form=form, role=role)
 
 
@@ -128,7 +118,7 @@ def request_link_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpRes
         if not form.cleaned_data.get("website"):
             signup.request_link(page.current_intake or _latest_intake(page),
                                 form.cleaned_data["email"], form.cleaned_data["role"])
-        return HttpResponseRedirect(sub_url(page, "sent"))
+        return HttpResponseRedirect(sub_url(request, page, "sent"))
     return render(request, page, "signup/request_link.html", form=form)
 
 
@@ -153,7 +143,7 @@ def confirm_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
     just_confirmed = request.method == "POST" and signup.confirm(participant)
     return render(request, page, "signup/confirmed.html", private=True,
                   participant=participant, just_confirmed=just_confirmed,
-                  private_url=sub_url(page, "participant",
+                  private_url=sub_url(request, page, "participant",
                                       token=tokens.make_token(participant, tokens.ACCESS)))
 
 
@@ -169,7 +159,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     if request.method == "POST":  # sent by a person from the page: it proves the address
         confirmed_now = signup.confirm(participant)
         if request.POST.get("action") == "confirm":
-            return HttpResponseRedirect(sub_url(page, "participant", token=token)
+            return HttpResponseRedirect(sub_url(request, page, "participant", token=token)
                                         + ("?confirmed=1" if confirmed_now else ""))
     just_confirmed = (request.GET.get("confirmed") == "1"
                       and participant.status == Participant.Status.WAITING)
@@ -183,7 +173,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
             try:
                 signup.update_profile(participant, form)
                 return HttpResponseRedirect(
-                    sub_url(page, "participant", token=token) + "?saved=1#profile")
+                    sub_url(request, page, "participant", token=token) + "?saved=1#profile")
             except signup.StaleChoices:
                 participant.refresh_from_db()
                 form = _recheck(ParticipantForm(request.POST, instance=participant,
@@ -192,10 +182,11 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     elif request.method == "POST":
         return render(request, page, "participant/detail.html", status=409, private=True,
                       participant=participant, token=token, form=None, locked=True,
-                      buddies=participant_data.buddies(participant), links=_links(page, token))
+                      buddies=participant_data.buddies(participant),
+                      links=_links(request, page, token))
     return render(request, page, "participant/detail.html", private=True, participant=participant,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
-                  buddies=participant_data.buddies(participant), links=_links(page, token))
+                  buddies=participant_data.buddies(participant), links=_links(request, page, token))
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -218,11 +209,12 @@ def withdraw_view(request: HttpRequest, page: BuddyProgrammePage, token: str) ->
         return error
     participant = resolved.participant
     if request.method == "POST":
-        if participant.status != Participant.Status.WITHDRAWN:
-            participant_data.withdraw(participant)
-        return render(request, page, "participant/done.html", private=True, action="withdrawn")
+        if lifecycle.withdraw([participant]):  # every old link is revoked: hand out a new one
+            token = tokens.make_token(participant, tokens.ACCESS)
+        return render(request, page, "participant/done.html", private=True, action="withdrawn",
+                      participant=participant, links=_links(request, page, token))
     return render(request, page, "participant/confirm_action.html", private=True,
-                  participant=participant, action="withdraw", links=_links(page, token))
+                  participant=participant, action="withdraw", links=_links(request, page, token))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -232,10 +224,10 @@ def delete_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> H
         return error
     participant = resolved.participant
     if request.method == "POST":
-        participant_data.erase(participant)
+        lifecycle.erase([participant])
         return render(request, page, "participant/done.html", private=True, action="deleted")
     return render(request, page, "participant/confirm_action.html", private=True,
-                  participant=participant, action="delete", links=_links(page, token))
+                  participant=participant, action="delete", links=_links(request, page, token))
 
 
 # --- follow-up -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.views.generic import View
 from ...permissions import (
     can_manage_settings,
 )
-from ...services import proposals
+from ...services import lifecycle, proposals
 from .. import forms
 from ..modeladmin import index_url as participants_url
 from .base import BuddyAdminView, safe_next
@@ -44,11 +44,11 @@ class ParticipantsBulkView(BuddyAdminView, View):
         elif action == "erase":
             if not can_manage_settings(request.user):
                 raise PermissionDenied
-            n = proposals.erase(people, request.user)
+            n = lifecycle.erase(people, request.user)
             messages.success(request, ngettext("%(n)s participant erased.",
                                                "%(n)s participants erased.", n) % {"n": n})
         elif action == "withdraw":
-            n = proposals.withdraw(people, request.user)
+            n = lifecycle.withdraw(people, request.user)
             messages.success(request, ngettext("%(n)s participant withdrawn.",
                                                "%(n)s participants withdrawn.", n) % {"n": n})
         else:

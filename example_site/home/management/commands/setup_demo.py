@@ -1,5 +1,6 @@
 """Idempotent demo set-up of the example site: page tree, programme, intake, users, students."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
@@ -9,7 +10,7 @@ from wagtail.models import Page, Site
 
 from home.models import HomePage
 from wagtail_buddy.models import BuddyProgrammePage, Intake, Participant
-from wagtail_buddy.services.demo import default_intake_dates
+from wagtail_buddy.services.demo import default_intake_dates, translate_page
 
 ADMIN = ("admin", "buddy-demo")
 COORDINATOR = ("coordinator", "buddy-demo")
@@ -37,6 +38,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         home = self.home_page()
         programme = self.programme_page(home)
+        # Translated copies (fr, de, ...): the student's language is kept from the
+        # programme page through sign-up, emails and the private page.
+        translate_page(programme, [code for code, _name in settings.LANGUAGES])
         start, end = default_intake_dates()
         intake, _ = Intake.objects.get_or_create(
             programme=programme, name=f"{'Spring' if start.month < 7 else 'Autumn'} {start.year}",
