@@ -102,9 +102,18 @@ class NoteForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    """Why the pair ends (for coordinators) apart from what the two students read."""
+
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Internal note (coordinators only)"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept on the match and in the audit log. Never sent to the students."),
         error_messages={"required": _("Please give a reason.")},
+    )
+    message = forms.CharField(
+        label=_("Message to both students"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-buddy-cancel-message": ""}),
+        help_text=_("Optional. Added to the cancellation email, word for word."),
     )
     notify = forms.BooleanField(
         label=_("Tell both students by email"), required=False, initial=True,

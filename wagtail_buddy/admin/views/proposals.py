@@ -159,7 +159,25 @@ class MatchDetailView(BuddyAdminView):
                 (match.mentee, introductions.preview(match, "mentee")),
                 (match.mentor, introductions.preview(match, "mentor")),
             ]
+            if match.introduced_at:
+                context["cancel_preview"] = cancel_preview(match)
         return context
+
+
+MESSAGE_SLOT = "BUDDY-MESSAGE-SLOT"
+
+
+def cancel_preview(match: Match) -> dict:
+    """The cancellation email the student would read, split around the coordinator's message.
+
+    The template shows ``before`` + the message being typed + ``after`` (filled in by
+    admin.js as plain text), so the coordinator sees exactly what will be sent.
+    """
+    rendered = introductions.preview(match, "mentee", purpose="cancelled",
+                                     context=proposals.cancel_email_context(match, MESSAGE_SLOT))
+    before, _slot, after = rendered["text"].partition(MESSAGE_SLOT)
+    return {"subject": rendered["subject"], "language": rendered["language"],
+            "before": before, "after": after, "person": match.mentee}
 
 
 class CancelView(MatchDetailView):
@@ -171,7 +189,8 @@ class CancelView(MatchDetailView):
         if form.is_valid():
             try:
                 proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
-                                 notify=form.cleaned_data["notify"])
+                                 notify=form.cleaned_data["notify"],
+                                 message=form.cleaned_data["message"])
             except proposals.ProposalError as exc:
                 form.add_error(None, str(exc))
             else:
