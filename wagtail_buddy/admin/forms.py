@@ -39,7 +39,7 @@ class RunForm(forms.Form):
                     "max_value": _("Weights go up to %(limit_value)s."),
                 },
             )
-        self.fields["spread_load"].initial = config.get("spread_load", False)
+        self.fields["spread_load"].initial = config.get("spread_load", True)
         if not (user and can_manage_settings(user)):
             del self.fields["save_as_default"]
         self.order_fields([f"w_{k}" for k in CRITERIA] + ["spread_load", "save_as_default"])

@@ -83,6 +83,6 @@ class PairView(BuddyAdminView):
         context["active_match"] = active
         if active is None:
             context.update(suggestion_context(
-                self.intake, matching_service.suggestions(self.mentee, k=5)))
+                self.intake, matching_service.suggestions(self.mentee, k=5), self.mentee))
         context["action_url"] = url("pair", self.mentee.pk)
         return context

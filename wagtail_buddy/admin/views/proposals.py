@@ -19,10 +19,10 @@ from .. import forms
 from ..modeladmin import inspect_url
 from .base import (
     BuddyAdminView,
-    breakdown_rows,
     paginate,
     profile_prefetch,
     safe_next,
+    scored,
     suggestion_context,
     url,
 )
@@ -31,6 +31,12 @@ from .base import (
 def matches_for_listing(queryset):
     return queryset.select_related("mentee", "mentor").prefetch_related(
         *profile_prefetch("mentee__"), *profile_prefetch("mentor__"))
+
+
+def match_scored(match: Match, weights: dict) -> dict:
+    """The pair's score on its scale with reasons in words (``match.evidence`` if stored)."""
+    return scored(match.score, match.breakdown, weights, match.mentee, match.mentor,
+                  getattr(match, "evidence", None) or None)
 
 
 class ProposalsView(BuddyAdminView):
@@ -77,8 +83,7 @@ class ProposalsView(BuddyAdminView):
                  "mentor": ["mentor__last_name", "pk"]}[data["order"]]
         context.update(paginate(self.request, matches_for_listing(queryset.order_by(*order))))
         weights = matching_service.programme_config(self.intake.programme)["weights"]
-        context["rows"] = [(m, breakdown_rows(m.breakdown, weights))
-                           for m in context["page_obj"]]
+        context["rows"] = [(m, match_scored(m, weights)) for m in context["page_obj"]]
         context["filters"] = filters
         context["status"] = data["status"]
         context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
@@ -150,7 +155,7 @@ class MatchDetailView(BuddyAdminView):
         match = self.match
         weights = matching_service.programme_config(self.intake.programme)["weights"]
         context["match"] = match
-        context["breakdown"] = breakdown_rows(match.breakdown, weights)
+        context["scored"] = match_scored(match, weights)
         context["note_form"] = self.note_form
         context["cancel_form"] = forms.CancelForm()
         context["statuses"] = introductions.email_statuses([match])[match.pk]
@@ -214,8 +219,8 @@ class SwapView(BuddyAdminView):
     page_title = _("Swap buddy")
 
     def load(self, match_id):
-        self.match = get_object_or_404(self.matches().select_related(
-            "mentee", "mentor", "intake__programme"), pk=match_id)
+        self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
+            "intake__programme"), pk=match_id)
         self.intake = self.match.intake
 
     def get(self, request, match_id: int):
@@ -245,7 +250,9 @@ class SwapView(BuddyAdminView):
         context["match"] = self.match
         context.update(suggestion_context(
             self.intake, matching_service.suggestions(
-                self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id])))
+                self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id]),
+            self.match.mentee))
         context["action_url"] = url("swap", self.match.pk)
-        context["current"] = breakdown_rows(self.match.breakdown)
+        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        context["current"] = match_scored(self.match, weights)
         return context
