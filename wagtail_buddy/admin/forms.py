@@ -121,6 +121,17 @@ class CancelForm(forms.Form):
     )
 
 
+class PairAnywayForm(forms.Form):
+    """Pair a student with a buddy a hard rule blocks: the coordinator says why."""
+
+    mentor = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why pair them anyway?"), max_length=500,
+        help_text=_("Recorded in the audit log with the rule you override."),
+        error_messages={"required": _("Please give a reason to override the rule.")},
+    )
+
+
 class ParticipantBulkForm(forms.Form):
     ACTIONS = [
         ("confirm_email", _("Confirm email manually")),

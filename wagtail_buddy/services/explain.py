@@ -144,3 +144,72 @@ def explain(breakdown: Mapping[str, float] | None, weights: Mapping[str, float] 
             "words": words,
         })
     return rows
+
+
+# --------------------------------------------------------------------------- blocked pairs
+
+
+def blocking_rules(mentee, mentor, ended_before: bool = False) -> list[str]:
+    """The hard rules that keep ``mentor`` from ``mentee``, in words (empty: the pair fits).
+
+    The same rules as the engine's ``feasibility_factors``: a common language, a requested
+    same gender, the buddy's availability on the arrival day; plus a coordinator's earlier
+    rejection or cancellation of the pair.
+    """
+    rules = []
+    if not _codes(mentee) & _codes(mentor):
+        rules.append(_("No common language (the student speaks %(languages)s)") % {
+            "languages": ", ".join(language_name(c) for c in sorted(_codes(mentee))) or "–"})
+    wants_same = "same" in (mentee.gender_preference, mentor.gender_preference)
+    if wants_same and not (mentee.gender and mentee.gender == mentor.gender):
+        rules.append(_("A same-gender buddy was requested"))
+    arrival = mentee.arrival_date
+    if arrival and ((mentor.available_from and arrival < mentor.available_from)
+                    or (mentor.available_until and arrival > mentor.available_until)):
+        rules.append(_("Not available on the arrival day (%(day)s)") % {
+            "day": arrival.isoformat()})
+    if ended_before:
+        rules.append(_("A coordinator rejected or cancelled this pair before"))
+    return rules
+
+
+def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
+    """Buddies with a free place that a hard rule keeps from ``mentee``, closest first.
+
+    Closest: the fewest broken rules, then the highest score. A constant number of queries
+    (the buddies with a free place, their profiles, the pairs ended before) and one engine
+    scoring call; the rules themselves are checked in Python for these few people only.
+    """
+    from django.db.models import Prefetch
+
+    from ..matching import score_matrix
+    from ..models import Interest, Language, Match, Participant
+    from . import matching
+
+    spare = matching.spare_capacity(mentee.intake)
+    open_ids = [int(pk) for pk, free in spare.items() if free > 0]
+    prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
+                Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
+    mentors = list(Participant.objects.filter(pk__in=open_ids).order_by("pk")
+                   .prefetch_related(*prefetch))
+    if not mentors:
+        return []
+    ended = set(Match.objects.filter(
+        mentee=mentee, status__in=matching.ENDED_BY_COORDINATOR).values_list(
+        "mentor_id", flat=True))
+    me = Participant.objects.prefetch_related(*prefetch).get(pk=mentee.pk)
+    for person in (me, *mentors):
+        person._lang_codes = frozenset(_codes(person))
+        person._interest_codes = frozenset(i.slug for i in person.interests.all())
+    weights = matching.programme_config(mentee.intake.programme)["weights"]
+    scores, _feasible = score_matrix([matching.to_mentee(me)],
+                                     [matching.to_mentor(m) for m in mentors], weights=weights)
+    rows = []
+    for j, mentor in enumerate(mentors):
+        rules = blocking_rules(me, mentor, ended_before=mentor.pk in ended)
+        if rules:
+            rows.append({"mentor": mentor, "rules": rules, "spare": spare[str(mentor.pk)],
+                         "scale": scale(float(scores[0, j]), weights),
+                         "score": float(scores[0, j])})
+    rows.sort(key=lambda r: (len(r["rules"]), -r["score"], r["mentor"].pk))
+    return rows[:k]

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
+from ...services import explain, proposals
 from ...services import matching as matching_service
-from ...services import proposals
+from .. import forms
 from .base import BuddyAdminView, paginate, profile_prefetch, suggestion_context, url
 
 
@@ -59,6 +60,8 @@ class PairView(BuddyAdminView):
 
     def post(self, request, participant_id: int):
         self.load(participant_id)
+        if "override" in request.POST:
+            return self.pair_anyway(request)
         mentor_id = request.POST.get("mentor", "")
         options = {p.mentor: p for p in matching_service.suggestions(self.mentee, k=10)}
         pair = options.get(mentor_id)
@@ -72,7 +75,30 @@ class PairView(BuddyAdminView):
         except proposals.ProposalError as exc:
             messages.error(request, str(exc))
             return redirect(url("pair", self.mentee.pk))
-        messages.success(request, _("%(mentee)s is paired with %(mentor)s.") % {
+        return self.paired(match, mentor)
+
+    def pair_anyway(self, request):
+        """Pair with a near candidate a hard rule blocks: needs a reason, audited."""
+        self.override_form = forms.PairAnywayForm(request.POST)
+        near = {str(r["mentor"].pk): r for r in explain.near_candidates(self.mentee, k=10)}
+        if not self.override_form.is_valid():
+            return self.render_to_response(self.get_context_data(), status=400)
+        row = near.get(self.override_form.cleaned_data["mentor"])
+        if row is None:
+            messages.error(request, _("This buddy is not among the near candidates."))
+            return redirect(url("pair", self.mentee.pk))
+        reason = self.override_form.cleaned_data["reason"]
+        try:
+            match = proposals.pair_manually(
+                self.mentee, row["mentor"], request.user, row["score"],
+                override_reason=f"{reason} [{'; '.join(row['rules'])}]")
+        except proposals.ProposalError as exc:
+            messages.error(request, str(exc))
+            return redirect(url("pair", self.mentee.pk))
+        return self.paired(match, row["mentor"])
+
+    def paired(self, match, mentor):
+        messages.success(self.request, _("%(mentee)s is paired with %(mentor)s.") % {
             "mentee": self.mentee.first_name, "mentor": mentor.first_name})
         return redirect(url("match", match.pk))
 
@@ -84,5 +110,8 @@ class PairView(BuddyAdminView):
         if active is None:
             context.update(suggestion_context(
                 self.intake, matching_service.suggestions(self.mentee, k=5), self.mentee))
+            context["near"] = explain.near_candidates(self.mentee)
+            context["override_form"] = getattr(self, "override_form", None) \
+                or forms.PairAnywayForm()
         context["action_url"] = url("pair", self.mentee.pk)
         return context
