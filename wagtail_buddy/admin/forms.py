@@ -62,7 +62,9 @@ class ProposalFilterForm(forms.Form):
                      ("mentee", _("Student name")), ("mentor", _("Buddy name"))]
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("Full name or email")}))
 
     def clean(self):
         data = super().clean()

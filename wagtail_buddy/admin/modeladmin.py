@@ -24,7 +24,8 @@ from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
-from ..services import exports
+from ..services import exports, stats
+from .search import search_people
 
 
 def _user_participants(request):
@@ -123,6 +124,32 @@ class ExtraAnswersFilter(SimpleListFilter):
         return queryset
 
 
+class CheckInFilter(SimpleListFilter):
+    title = _("check-in")
+    parameter_name = "checkin"
+
+    def lookups(self, request, model_admin):
+        return [("follow", _("Not met yet, or not answered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "follow":
+            return queryset
+        return queryset.filter(pk__in=stats.checkins_to_follow().values("participant_id"))
+
+
+class FreePlacesFilter(SimpleListFilter):
+    title = _("free places")
+    parameter_name = "free"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Buddies with a free place"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(pk__in=stats.buddies_with_free_places().values("pk"))
+
+
 class ParticipantPermissionHelper(PermissionHelper):
     """Read-only lists: view permission, scoped per programme by the queryset and here."""
 
@@ -157,6 +184,10 @@ class ParticipantIndexView(IndexView):
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="participants.{fmt}"'
         return response
+
+    def get_search_results(self, request, queryset, search_term):
+        """The same search as every other list: each word in one person's name or email."""
+        return search_people(queryset, search_term)
 
     def get_context_data(self, **kwargs):
         from .forms import ParticipantBulkForm
@@ -207,7 +238,8 @@ class ParticipantAdmin(ModelAdmin):
     list_display = ("select_box", "full_name", "role", "status", "nationality_name",
                     "language_codes", "university", "arrival_date", "intake", "created_at")
     list_filter = ("role", "status", IntakeFilter, UniversityFilter, NationalityFilter,
-                   LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter)
+                   LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter, CheckInFilter,
+                   FreePlacesFilter)
     search_fields = ("first_name", "last_name", "email")
     list_select_related = ("intake",)
     list_per_page = 50

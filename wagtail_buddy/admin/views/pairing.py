@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
 from ...services import explain, proposals
 from ...services import matching as matching_service
+from ...services import stats as stats_service
 from .. import forms
+from ..search import search_people
 from .base import BuddyAdminView, paginate, profile_prefetch, suggestion_context, url
 
 
@@ -26,14 +27,15 @@ class WaitingView(BuddyAdminView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         q = (self.request.GET.get("q") or "").strip()[:100]
-        queryset = Participant.objects.filter(
-            intake=self.intake, role=Participant.Role.INTERNATIONAL,
-            status=Participant.Status.WAITING).prefetch_related(*profile_prefetch())
-        if q:
-            queryset = queryset.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q)
-                                       | Q(email__icontains=q))
+        blocked = self.request.GET.get("blocked") == "1"
+        queryset = (stats_service.blocked_students([self.intake.pk]) if blocked else
+                    Participant.objects.filter(intake=self.intake,
+                                               role=Participant.Role.INTERNATIONAL,
+                                               status=Participant.Status.WAITING))
+        queryset = search_people(queryset.prefetch_related(*profile_prefetch()), q)
         context.update(paginate(self.request, queryset.order_by("arrival_date", "pk")))
         context["q"] = q
+        context["blocked"] = blocked
         context["free_buddies"] = sum(
             1 for v in matching_service.spare_capacity(self.intake).values() if v > 0)
         return context

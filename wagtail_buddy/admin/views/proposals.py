@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from ...services import introductions, proposals
 from ...services import matching as matching_service
 from .. import forms
 from ..modeladmin import inspect_url
+from ..search import search_people
 from .base import (
     BuddyAdminView,
     paginate,
@@ -72,12 +73,7 @@ class ProposalsView(BuddyAdminView):
         queryset = Match.objects.filter(intake=self.intake)
         if data["status"] != "all":
             queryset = queryset.filter(status=data["status"])
-        if data.get("q"):
-            q = data["q"]
-            queryset = queryset.filter(
-                Q(mentee__first_name__icontains=q) | Q(mentee__last_name__icontains=q)
-                | Q(mentor__first_name__icontains=q) | Q(mentor__last_name__icontains=q)
-                | Q(mentee__email__icontains=q) | Q(mentor__email__icontains=q))
+        queryset = search_people(queryset, data.get("q", ""), ("mentee__", "mentor__"))
         order = {"score": ["score", "pk"], "-score": ["-score", "pk"],
                  "mentee": ["mentee__last_name", "pk"],
                  "mentor": ["mentor__last_name", "pk"]}[data["order"]]
