@@ -9,12 +9,12 @@ deletes participants here (students do that through their private link).
 
 from __future__ import annotations
 
-from django.contrib.admin import SimpleListFilter
-from django.db.models import Prefetch, Q
+from django.contrib.admin import SimpleListFilter, display
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -196,6 +196,8 @@ class ParticipantIndexView(IndexView):
         context["bulk_form"] = ParticipantBulkForm(user=self.request.user)
         context["bulk_url"] = reverse("wagtail_buddy_admin:participants_bulk")
         context["next_url"] = self.request.get_full_path()
+        context["active_filters"] = sum(
+            1 for spec in self.filter_specs if getattr(spec, "used_parameters", None))
         return context
 
 
@@ -235,8 +237,9 @@ class ParticipantAdmin(ModelAdmin):
     inspect_view_class = ParticipantInspectView
     index_template_name = "wagtail_buddy/admin/participants/index.html"
     inspect_template_name = "wagtail_buddy/admin/participants/inspect.html"
-    list_display = ("select_box", "full_name", "role", "status", "nationality_name",
-                    "language_codes", "university", "arrival_date", "intake", "created_at")
+    list_display = ("select_box", "full_name", "role", "status", "buddy", "waiting_since",
+                    "nationality_name", "language_codes", "university", "arrival_date", "intake",
+                    "signed_up")
     list_filter = ("role", "status", IntakeFilter, UniversityFilter, NationalityFilter,
                    LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter, CheckInFilter,
                    FreePlacesFilter)
@@ -246,41 +249,77 @@ class ParticipantAdmin(ModelAdmin):
     list_export = ("id",)  # shows the export buttons; the columns come from services.exports
     export_filename = "participants"
 
+    def get_list_display(self, request):
+        """Without the intake column when the list shows one intake (room for the rest)."""
+        if request.GET.get("intake"):
+            return tuple(name for name in self.list_display if name != "intake")
+        return self.list_display
+
     def get_queryset(self, request):
+        active = Match.objects.filter(status__in=Match.ACTIVE)
+        last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
+                      .order_by("-ended_at").values("ended_at")[:1])
         return (
             Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
-            .prefetch_related(Prefetch("languages", queryset=Language.objects.only("code")))
+            .annotate(last_ended=Subquery(last_ended))
+            .prefetch_related(
+                Prefetch("languages", queryset=Language.objects.only("code")),
+                Prefetch("mentor_matches", queryset=active.select_related("mentor"),
+                         to_attr="active_as_mentee"),
+                Prefetch("mentee_matches", queryset=active.select_related("mentee"),
+                         to_attr="active_as_mentor"),
+            )
         )
 
     def get_extra_class_names_for_field_col(self, obj, field_name):
         return ["buddy-select-col"] if field_name == "select_box" else []
 
     @staticmethod
+    @display(description="")
     def select_box(obj):
         return format_html(
             '<input type="checkbox" name="ids" value="{}" form="buddy-bulk" '
             'aria-label="{}" class="buddy-select">', obj.pk, _("Select"))
 
-    select_box.short_description = ""
-
     @staticmethod
+    @display(description=_("name"), ordering="last_name")
     def full_name(obj):
         return f"{obj.first_name} {obj.last_name}"
 
-    full_name.short_description = _("name")
-    full_name.admin_order_field = "last_name"
+    @staticmethod
+    @display(description=_("buddy"))
+    def buddy(obj):
+        """The other person of each active pair (a buddy may have several students)."""
+        names = [f"{m.mentor.first_name} {m.mentor.last_name}"
+                 for m in getattr(obj, "active_as_mentee", [])]
+        names += [f"{m.mentee.first_name} {m.mentee.last_name}"
+                  for m in getattr(obj, "active_as_mentor", [])]
+        return ", ".join(names) or "–"
 
     @staticmethod
+    @display(description=_("waiting since"))
+    def waiting_since(obj):
+        """When a waiting student started waiting: email confirmed, or last pair ended."""
+        if obj.status != Participant.Status.WAITING or not obj.confirmed_at:
+            return "–"
+        since = max(filter(None, [obj.confirmed_at, getattr(obj, "last_ended", None)]))
+        return formats.date_format(timezone.localtime(since), "SHORT_DATE_FORMAT")
+
+    @staticmethod
+    @display(description=_("signed up"), ordering="created_at")
+    def signed_up(obj):
+        return formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATE_FORMAT")
+
+    @staticmethod
+    @display(description=_("nationality"))
     def nationality_name(obj):
         return obj.nationality.name
 
-    nationality_name.short_description = _("nationality")
-
     @staticmethod
+    @display(description=_("languages"))
     def language_codes(obj):
         return ", ".join(sorted(lang.code for lang in obj.languages.all()))
 
-    language_codes.short_description = _("languages")
 
 
 INDEX_URL_NAME = "wagtail_buddy_participant_modeladmin_index"
