@@ -107,7 +107,9 @@ def _words(key: str, value: Any, mentee, mentor, names: Mapping[str, str]) -> st
             "country": countries.name(str(getattr(mentee, "nationality", ""))) or "?"}
     if key == "arrival":
         if value is None:
-            return _("No start date or arrival date given")
+            if getattr(mentee, "arrival_date", None) is None:
+                return _("Arrival date not given")
+            return _("The buddy gave no start date (counts as available)")
         if value <= 0:
             return _("The buddy is available only from the arrival day")
         return ngettext("Available %(n)s day before the arrival",
