@@ -1,4 +1,5 @@
-"""Interests belong to a programme (its canonical copy); spread load is on by default.
+"""Interests belong to a programme (its canonical copy); spread load is on by default
+(also for programmes that never saved their matching settings).
 
 Existing interests go to the programmes whose students chose them: the first such programme
 keeps the row, every other one gets its own copy, and its students' choices move to the
@@ -17,6 +18,13 @@ def canonical_programme_ids(apps) -> list[int]:
     for pk, key in pages.objects.order_by("pk").values_list("pk", "translation_key"):
         first.setdefault(key, pk)
     return sorted(first.values())
+
+
+def spread_load_on(apps, schema_editor):
+    """Programmes that never saved matching settings get the new default; a programme
+    whose coordinators saved their settings keeps its choice."""
+    pages = apps.get_model("wagtail_buddy", "BuddyProgrammePage")
+    pages.objects.filter(matching_weights={}).update(spread_load=True)
 
 
 def interests_to_programmes(apps, schema_editor):
@@ -57,6 +65,7 @@ class Migration(migrations.Migration):
             name="spread_load",
             field=models.BooleanField(default=True, help_text="Prefer giving every buddy one student before anyone gets a second.", verbose_name="spread load across buddies"),
         ),
+        migrations.RunPython(spread_load_on, migrations.RunPython.noop),
         migrations.AddField(
             model_name="interest",
             name="programme",
