@@ -48,8 +48,8 @@ def intake(programme):
 
 
 @pytest.fixture
-def interests(db):
-    return [Interest.objects.get_or_create(name=n, slug=n.lower())[0]
+def interests(programme):
+    return [Interest.objects.get_or_create(programme=programme, name=n, slug=n.lower())[0]
             for n in ["Hiking", "Cinema", "Cooking", "Chess"]]
 
 

@@ -166,7 +166,7 @@ class ParticipantForm(forms.ModelForm):
     def __init__(self, *args, programme: BuddyProgrammePage, role: str, signup: bool = True,
                  **kwargs) -> None:
         instance = kwargs.get("instance")
-        offered = Interest.offered_choices()
+        offered = Interest.offered_choices(programme.canonical.pk)
         if instance is not None and instance.pk:  # keep what they chose, even if retired
             chosen = list(instance.interests.order_by("name").values_list("pk", "name"))
             offered_ids = {pk for pk, _name in offered}

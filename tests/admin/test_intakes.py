@@ -79,10 +79,55 @@ def test_intakes_attach_to_the_canonical_copy_only(client, admin_user, programme
     assert not Intake.objects.filter(name="On the copy").exists()
 
 
-def test_coordinators_manage_the_interest_vocabulary(client, two_sections):
+def test_interests_belong_to_a_programme(client, two_sections, programme, home_page,
+                                         signup_payload):
+    """A section's new interest is offered only on its own sign-up form (and on its
+    translated copies), and another section's coordinator cannot see or change it."""
+    from wagtail.models import Locale
+
+    mine, other, _ = two_sections
+    client.force_login(mine)
+    form = client.get(reverse("wagtail_buddy_interests:add")).context["form"]
+    assert [p.pk for p in form.fields["programme"].queryset] == [programme.pk]
+    response = client.post(reverse("wagtail_buddy_interests:add"),
+                           {"programme": programme.pk, "name": "Salsa & Tango", "active": "on"})
+    assert response.status_code == 302
+    salsa = Interest.objects.get(name="Salsa & Tango")
+    assert salsa.programme_id == programme.pk and salsa.slug == "salsa-tango"
+    # The same name in another programme is another interest, with its own slug.
+    theirs = Interest.objects.create(programme=other, name="Salsa & Tango")
+    assert theirs.slug == "salsa-tango" and theirs.pk != salsa.pk
+    refused = client.post(reverse("wagtail_buddy_interests:add"),
+                          {"programme": other.pk, "name": "Karaoke", "active": "on"})
+    assert refused.status_code == 200 and not Interest.objects.filter(name="Karaoke").exists()
+    for view in ("edit", "delete"):
+        url = reverse(f"wagtail_buddy_interests:{view}", args=[theirs.pk])
+        assert client.get(url).status_code in (302, 403, 404)
+        client.post(url, {"programme": other.pk, "name": "Renamed", "active": ""})
+    theirs.refresh_from_db()
+    assert theirs.name == "Salsa & Tango" and theirs.active
+    listing = client.get(reverse("wagtail_buddy_interests:index")).content.decode()
+    assert f"/edit/{salsa.pk}/" in listing and f"/edit/{theirs.pk}/" not in listing
+
+    def offered(page) -> set[int]:
+        url = page.url + page.reverse_subpage("signup", kwargs={"role": "international"})
+        form = client.get(url).context["form"]
+        return {pk for pk, _name in form.fields["interests"].choices}
+
+    client.logout()
+    Intake.objects.filter(programme=other).update(signup_open=True)
+    copy = programme.copy_for_translation(Locale.objects.create(language_code="fr"),
+                                          copy_parents=True)
+    copy.save_revision().publish()
+    assert offered(programme) == {salsa.pk}
+    assert offered(copy) == {salsa.pk}  # translated copies share the canonical's interests
+    assert offered(other) == {theirs.pk}
+
+
+def test_coordinators_manage_the_interest_vocabulary(client, two_sections, programme):
     mine, _, _ = two_sections
     client.force_login(mine)
     response = client.post(reverse("wagtail_buddy_interests:add"),
-                           {"name": "Salsa", "slug": "salsa", "active": "on"})
+                           {"programme": programme.pk, "name": "Salsa", "active": "on"})
     assert response.status_code == 302
-    assert Interest.objects.filter(slug="salsa", active=True).exists()
+    assert Interest.objects.filter(slug="salsa", active=True, programme=programme).exists()

@@ -196,18 +196,25 @@ def test_cancel_needs_a_reason_and_notifies(logged_in, intake, participant_facto
     match = proposals.pair_manually(mentee, mentor, coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         logged_in.post(u("introductions", intake.pk), {"scope": "all"})
-    missing = logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on"})
-    assert missing.status_code == 400 and "Please give a reason." in missing.content.decode()
+    missing = logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on",
+                                                      "message": "<b>We are sorry</b>"})
+    page = missing.content.decode()
+    assert missing.status_code == 400 and "Please give a reason." in page
+    # The form shows what will be sent, with the typed message (escaped) in place.
+    assert "data-buddy-cancel-preview" in page and "&lt;b&gt;We are sorry&lt;/b&gt;" in page
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        done = logged_in.post(u("cancel", match.pk), {"reason": "Moved away", "notify": "on"})
+        done = logged_in.post(u("cancel", match.pk), {
+            "reason": "Moved away", "message": "We will find you a new buddy.",
+            "notify": "on"})
     assert done.status_code == 302
     match.refresh_from_db()
     mentee.refresh_from_db()
     assert match.status == "cancelled" and match.end_reason == "Moved away"
     assert mentee.status == "waiting"
     assert sorted(m.to[0] for m in mail.outbox) == sorted([mentee.email, mentor.email])
-    assert all("Moved away" in m.body for m in mail.outbox)
+    assert all("We will find you a new buddy." in m.body for m in mail.outbox)
+    assert not any("Moved away" in m.body for m in mail.outbox)  # the internal note stays in
     assert OutboundEmail.objects.filter(purpose="cancelled").count() == 2
 
 

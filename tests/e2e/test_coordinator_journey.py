@@ -1,5 +1,7 @@
-"""A coordinator's evening in real Chromium: run matching, review, re-run, pair by hand,
-introduce, and find the emails in the outbox. Screenshots of every view go to docs/."""
+"""A coordinator's evening in real Chromium: the to-do overview, run matching, review, swap,
+re-run (the swap kept), cancel (the cancelled buddy never suggested again), pair a student
+no buddy fits anyway, pair by hand, introduce, and find the emails in the outbox.
+Screenshots of every view at 1280 px and 375 px go to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.models import Match, MatchingRun, Participant
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def home_page(wagtail_site):  # noqa: F811 - each live-server test starts from a flushed db
+    return wagtail_site
 
 
 def login(page, base: str, username: str = "coordinator") -> None:
@@ -33,25 +41,40 @@ def start_run(page, base: str, intake) -> MatchingRun:
     return MatchingRun.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
 
 
+def todo(page, key: str) -> int:
+    return int(page.inner_text(f"[data-todo={key}] strong"))
+
+
+def suggested(page) -> list[int]:
+    """Buddies among the suggestions (not the near candidates a rule blocks)."""
+    cards = page.locator("ol.buddy-suggestions:not([data-buddy-near] *) > .buddy-suggestion")
+    return [int(cards.nth(i).get_attribute("data-mentor")) for i in range(cards.count())]
+
+
 def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
                              django_user_model):
-    coordinator = make_coordinator(django_user_model, "coordinator", intake.programme)
+    make_coordinator(django_user_model, "coordinator", intake.programme)
     create_demo_participants(intake, 60, 40, seed=7)
     base = live_server.url
     login(page, base)
-    assert "Buddy System" in page.content()
-    screenshot(page, "admin-dashboard")
 
-    # 1. Run matching and watch it finish.
+    # 1. Run matching and watch it finish; the overview then lists what to do.
     page.goto(f"{base}/admin/buddy/intake/{intake.pk}/matching/")
+    assert "This run replaces 0 open proposals" in page.inner_text("[data-buddy-rerun]")
     screenshot(page, "admin-matching")
     first = start_run(page, base, intake)
     assert first.status == MatchingRun.Status.SUCCEEDED
     assert Match.objects.filter(run=first).count() == first.summary["proposed"] > 30
     screenshot(page, "admin-run")
+    page.goto(f"{base}/admin/buddy/")
+    assert todo(page, "proposals") == first.summary["proposed"]
+    screenshot(page, "admin-dashboard")
 
-    # 2. Review: confirm three proposals, reject one.
-    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/proposals/")
+    # 2. Review (weakest first, from the overview's link): confirm three, reject one.
+    page.click("[data-todo=proposals] a")
+    page.wait_for_url(re.compile(r".*/proposals/\?status=proposed&order=score$"))
+    assert "% of the best possible" in page.inner_text("tr[data-match] .buddy-scale")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(page, "admin-proposals")
     rows = page.locator("tr[data-match]")
     confirmed_ids = [int(rows.nth(i).get_attribute("data-match")) for i in range(3)]
@@ -59,41 +82,85 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
         page.click(f"tr[data-match='{match_id}'] button[data-action=confirm]")
         page.wait_for_selector("text=Pair confirmed.")
     reject_row = page.locator("tr[data-match]").first
-    rejected_id = int(reject_row.get_attribute("data-match"))
-    rejected = Match.objects.get(pk=rejected_id)
+    rejected = Match.objects.get(pk=int(reject_row.get_attribute("data-match")))
     reject_row.locator("button[data-action=reject]").click()
     page.wait_for_selector("text=Pair rejected")
     assert set(Match.objects.filter(pk__in=confirmed_ids).values_list("status", flat=True)) \
         == {"confirmed"}
-    assert Match.objects.get(pk=rejected_id).status == "rejected"
+    assert Match.objects.get(pk=rejected.pk).status == "rejected"
 
-    # 3. Swap view renders ranked alternatives.
+    # 3. Swap a proposal's buddy for the best alternative.
     swap_row = page.locator("tr[data-match]").first
+    swapped_id = int(swap_row.get_attribute("data-match"))
     swap_row.locator("text=Swap buddy").click()
     page.wait_for_selector("text=Alternatives, best first")
     screenshot(page, "admin-swap")
+    new_mentor = suggested(page)[0]
+    page.locator(f".buddy-suggestion[data-mentor='{new_mentor}'] button").click()
+    page.wait_for_selector("text=Buddy swapped.")
+    assert Match.objects.get(pk=swapped_id).mentor_id == new_mentor
 
-    # 4. Re-run: confirmed pairs kept, the rejected pair never proposed again.
+    # 4. A student no buddy can fit signs up (she speaks only Icelandic).
+    sigrun = make_participant(intake, "international", languages=("is",), first_name="Sigrun")
+
+    # 5. Re-run: it says beforehand what it keeps; the swap, the confirmed pairs survive,
+    #    the rejected pair is never proposed again.
+    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/matching/")
+    warning = page.inner_text("[data-buddy-rerun]")
+    replaced = Match.objects.filter(intake=intake, status="proposed", locked=False,
+                                    source="engine").count()
+    assert f"This run replaces {replaced} open proposals" in warning
+    assert "It keeps 3 confirmed pairs, 0 locked proposals and 1 proposals you changed" \
+        in warning
     second = start_run(page, base, intake)
-    assert second.summary["kept"] >= 3
+    assert second.summary["kept"] == 4
+    swapped = Match.objects.get(pk=swapped_id)
+    assert swapped.status == "proposed" and swapped.mentor_id == new_mentor
     assert set(Match.objects.filter(pk__in=confirmed_ids).values_list("status", flat=True)) \
         == {"confirmed"}
     assert not Match.objects.filter(mentee=rejected.mentee_id, mentor=rejected.mentor_id,
                                     status__in=Match.ACTIVE).exists()
-    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/proposals/?status=all&order=-score")
+    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/proposals/?status=confirmed")
     for match_id in confirmed_ids:
-        assert page.locator(f"tr[data-match='{match_id}']").count() == 1 or \
-            Match.objects.get(pk=match_id).status == "confirmed"
+        assert page.locator(f"tr[data-match='{match_id}']").count() == 1
 
-    # 5. Manual pairing: a late sign-up gets a buddy from the suggestions.
+    # 6. Cancel a confirmed pair: an internal note, and the cancelled buddy is never
+    #    suggested again for that student.
+    cancelled = Match.objects.get(pk=confirmed_ids[0])
+    page.goto(f"{base}/admin/buddy/match/{cancelled.pk}/")
+    page.fill("#id_reason", "Buddy moves to Grenoble; told her in person")
+    page.click("text=Cancel match")
+    page.wait_for_selector("text=Match cancelled")
+    page.goto(f"{base}/admin/buddy/participant/{cancelled.mentee_id}/pair/")
+    page.wait_for_selector(".buddy-suggestion")
+    assert cancelled.mentor_id not in suggested(page)
+    screenshot(page, "admin-pair")
+
+    # 7. The overview's to-do: the student no buddy fits, one click to pair her anyway.
+    page.goto(f"{base}/admin/buddy/")
+    assert todo(page, "blocked") == 1
+    page.click("[data-todo=blocked] a")
+    page.click(f"tr[data-participant='{sigrun.pk}'] >> text=Find a buddy")
+    near = page.locator("[data-buddy-near] .buddy-suggestion").first
+    assert "No common language (the student speaks Icelandic)" in near.inner_text()
+    screenshot(page, "admin-pair-blocked")
+    near.locator("button[data-buddy-pair-anyway]").click()
+    page.wait_for_selector("text=Please give a reason to override the rule.")
+    near = page.locator("[data-buddy-near] .buddy-suggestion").first
+    near.locator("input[name=reason]").fill("She is learning English; her buddy agreed")
+    near.locator("button[data-buddy-pair-anyway]").click()
+    page.wait_for_selector("text=is paired with")
+    sigrun.refresh_from_db()
+    assert sigrun.status == Participant.Status.MATCHED
+
+    # 8. Manual pairing: a late sign-up gets a buddy from the suggestions.
     late = make_participant(intake, "international", languages=("en", "fr"),
                             first_name="Latecomer")
     make_participant(intake, "local", languages=("en",), capacity=2, first_name="Helper")
-    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/waiting/")
+    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/waiting/?q=Latecomer")
     screenshot(page, "admin-waiting")
     page.click(f"tr[data-participant='{late.pk}'] >> text=Find a buddy")
     page.wait_for_selector(".buddy-suggestion")
-    screenshot(page, "admin-pair")
     page.locator(".buddy-suggestion").first.locator("button").click()
     page.wait_for_selector("text=is paired with")
     late.refresh_from_db()
@@ -104,20 +171,30 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
     page.wait_for_selector("text=Note saved.")
     screenshot(page, "admin-match")
 
-    # 6. Introductions: sent once, both sides, in the outbox.
+    # 9. Introductions: sent once, both sides, in the outbox.
     mail.outbox.clear()
-    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/introductions/")
+    pending = Match.objects.filter(intake=intake, status="confirmed", introduced_at=None)
+    expected = pending.count()
+    assert expected == 4  # 3 confirmed - 1 cancelled + Sigrun + the latecomer
+    page.goto(f"{base}/admin/buddy/")
+    assert todo(page, "to_introduce") == expected
+    page.click("[data-todo=to_introduce] a")
     screenshot(page, "admin-introductions")
     page.click("[data-buddy-send-all]")
     page.wait_for_selector("text=introductions queued")
-    introduced = Match.objects.filter(intake=intake, status="confirmed")
-    assert introduced.count() == 4 and not introduced.filter(introduced_at=None).exists()
-    assert len(mail.outbox) == 8
+    assert not pending.exists()
+    assert len(mail.outbox) == 2 * expected
     to_late = next(m for m in mail.outbox if m.to == [late.email])
     assert manual.mentor.email in to_late.body
     assert "Meet at the Tuesday welcome drinks!" in to_late.body
 
-    # 7. Statistics and the participant list.
+    # 10. Cancelling an introduced pair shows the email the students will read.
+    page.goto(f"{base}/admin/buddy/match/{manual.pk}/")
+    page.fill("#id_message", "Your buddy fell ill; we are finding you another one.")
+    assert "we are finding you another one" in page.inner_text("[data-buddy-cancel-echo]")
+    screenshot(page, "admin-cancel")
+
+    # 11. Statistics and the participant list.
     page.goto(f"{base}/admin/buddy/intake/{intake.pk}/stats/")
     assert page.locator("svg").count() >= 3
     screenshot(page, "admin-stats")
@@ -127,18 +204,20 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
     assert "Latecomer" in page.content()
     screenshot(page, "admin-participant")
 
-    # 8. The same views on a phone.
+    # 12. The same views on a phone.
     login(phone_page, base)
     for name, path in [
+        ("overview", "/admin/buddy/"),
         ("matching", f"/admin/buddy/intake/{intake.pk}/matching/"),
         ("run", f"/admin/buddy/run/{second.pk}/"),
         ("proposals", f"/admin/buddy/intake/{intake.pk}/proposals/"),
-        ("pair", f"/admin/buddy/participant/{late.pk}/pair/"),
+        ("swap", f"/admin/buddy/match/{swapped_id}/swap/"),
+        ("pair", f"/admin/buddy/participant/{cancelled.mentee_id}/pair/"),
         ("introductions", f"/admin/buddy/intake/{intake.pk}/introductions/?show=all"),
         ("stats", f"/admin/buddy/intake/{intake.pk}/stats/"),
+        ("participants", f"/admin/wagtail_buddy/participant/?intake={intake.pk}"),
     ]:
         phone_page.goto(base + path)
         width = phone_page.evaluate("document.documentElement.scrollWidth")
         assert width <= 380, f"{name} scrolls sideways on a phone ({width}px)"
         screenshot(phone_page, f"admin-phone-{name}")
-    assert coordinator.pk

@@ -61,8 +61,8 @@ def intake(programme):
 
 
 @pytest.fixture(autouse=True)
-def interests(wagtail_site):
-    return [Interest.objects.get_or_create(name=n, slug=n.lower())[0]
+def interests(programme):
+    return [Interest.objects.get_or_create(programme=programme, name=n, slug=n.lower())[0]
             for n in ["Hiking", "Cinema", "Cooking", "Chess"]]
 
 

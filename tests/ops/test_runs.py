@@ -67,9 +67,10 @@ def test_second_start_is_refused_while_one_is_active(pool, intake, coordinator, 
 
     monkeypatch.setattr(Conf, "SYNC", False)  # enqueue (ORM broker), don't execute
     first = matching.start_run(intake.programme, intake, coordinator, {})
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(matching.RunAlreadyActive) as refused:
         matching.start_run(intake.programme, intake, coordinator, {})
-    assert not isinstance(refused.value, DatabaseError), "a raw database error leaked"
+    assert refused.value.run == first
+    assert "already in progress" in str(refused.value)
     assert list(active_runs(intake)) == [first]
 
 

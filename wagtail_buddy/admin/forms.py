@@ -40,7 +40,7 @@ class RunForm(forms.Form):
                     "max_value": _("Weights go up to %(limit_value)s."),
                 },
             )
-        self.fields["spread_load"].initial = config.get("spread_load", False)
+        self.fields["spread_load"].initial = config.get("spread_load", True)
         if not (user and can_manage_settings(user)):
             del self.fields["save_as_default"]
         self.order_fields([f"w_{k}" for k in CRITERIA] + ["spread_load", "save_as_default"])
@@ -63,7 +63,9 @@ class ProposalFilterForm(forms.Form):
                      ("mentee", _("Student name")), ("mentor", _("Buddy name"))]
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("Full name or email")}))
 
     def clean(self):
         data = super().clean()
@@ -103,13 +105,33 @@ class NoteForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    """Why the pair ends (for coordinators) apart from what the two students read."""
+
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Internal note (coordinators only)"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept on the match and in the audit log. Never sent to the students."),
         error_messages={"required": _("Please give a reason.")},
+    )
+    message = forms.CharField(
+        label=_("Message to both students"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-buddy-cancel-message": ""}),
+        help_text=_("Optional. Added to the cancellation email, word for word."),
     )
     notify = forms.BooleanField(
         label=_("Tell both students by email"), required=False, initial=True,
         help_text=_("Only sent if they have been introduced already."),
+    )
+
+
+class PairAnywayForm(forms.Form):
+    """Pair a student with a buddy a hard rule blocks: the coordinator says why."""
+
+    mentor = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why pair them anyway?"), max_length=500,
+        help_text=_("Recorded in the audit log with the rule you override."),
+        error_messages={"required": _("Please give a reason to override the rule.")},
     )
 
 

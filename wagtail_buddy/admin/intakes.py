@@ -1,8 +1,8 @@
 """Intakes and the interest vocabulary, managed with Wagtail's own ModelViewSet.
 
-Intakes are scoped like everything else: a coordinator sees, edits and creates intakes
-only for the programmes of their groups (``ProgrammeScopedPolicy``); the programme
-choice in the form is limited the same way, to canonical copies.
+Intakes and interests are scoped like everything else: a coordinator sees, edits and
+creates them only for the programmes of their groups (``ProgrammeScopedPolicy``); the
+programme choice in the form is limited the same way, to canonical copies.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class ProgrammeScopedPolicy(ModelPermissionPolicy):
 
 intake_permission_policy = ProgrammeScopedPolicy(Intake)
 register_permission_policy(Intake, intake_permission_policy)
+register_permission_policy(Interest, ProgrammeScopedPolicy(Interest))
 
 
 class IntakeForm(WagtailAdminModelForm):
@@ -65,6 +66,10 @@ class IntakeIndexView(generic.IndexView):
     def get_base_queryset(self):
         return (super().get_base_queryset().select_related("programme")
                 .filter(programme__in=programmes_for_user(self.request.user)))
+
+
+class InterestForm(IntakeForm):
+    """Name and programme; the slug is filled in from the name."""
 
 
 class ScopedObjectMixin:
@@ -114,8 +119,15 @@ class InterestViewSet(ModelViewSet):
     add_to_admin_menu = False
     url_prefix = "buddy/interests"
     name = "wagtail_buddy_interests"
-    form_fields = ["name", "slug", "active"]
-    list_display = ["name", "slug", "active"]
+    index_view_class = IntakeIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    copy_view_class = scoped(generic.CopyView)
+    history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
+    edit_handler = ObjectList([FieldPanel("programme"), FieldPanel("name"),
+                               FieldPanel("active")], base_form_class=InterestForm)
+    list_display = ["name", "programme", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
 

@@ -10,15 +10,15 @@ deletes participants here (students do that through their private link).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin import SimpleListFilter
+from django.contrib.admin import SimpleListFilter, display
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import re_path, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -28,8 +28,9 @@ from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
-from ..services import exports
+from ..services import exports, stats
 from .params import parse_id, parse_month
+from .search import search_people
 
 
 def invalid_filter(request, list_filter, queryset):
@@ -140,6 +141,32 @@ class ExtraAnswersFilter(SimpleListFilter):
         return queryset
 
 
+class CheckInFilter(SimpleListFilter):
+    title = _("check-in")
+    parameter_name = "checkin"
+
+    def lookups(self, request, model_admin):
+        return [("follow", _("Not met yet, or not answered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "follow":
+            return queryset
+        return queryset.filter(pk__in=stats.checkins_to_follow().values("participant_id"))
+
+
+class FreePlacesFilter(SimpleListFilter):
+    title = _("free places")
+    parameter_name = "free"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Buddies with a free place"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(pk__in=stats.buddies_with_free_places().values("pk"))
+
+
 class ParticipantPermissionHelper(PermissionHelper):
     """Read-only lists: view permission, scoped per programme by the queryset and here."""
 
@@ -183,6 +210,10 @@ class ParticipantIndexView(IndexView):
         response["Content-Disposition"] = f'attachment; filename="participants.{fmt}"'
         return response
 
+    def get_search_results(self, request, queryset, search_term):
+        """The same search as every other list: each word in one person's name or email."""
+        return search_people(queryset, search_term)
+
     def get_context_data(self, **kwargs):
         from .forms import ParticipantBulkForm
 
@@ -190,6 +221,8 @@ class ParticipantIndexView(IndexView):
         context["bulk_form"] = ParticipantBulkForm(user=self.request.user)
         context["bulk_url"] = reverse("wagtail_buddy_admin:participants_bulk")
         context["next_url"] = self.request.get_full_path()
+        context["active_filters"] = sum(
+            1 for spec in self.filter_specs if getattr(spec, "used_parameters", None))
         return context
 
 
@@ -229,10 +262,12 @@ class ParticipantAdmin(ModelAdmin):
     inspect_view_class = ParticipantInspectView
     index_template_name = "wagtail_buddy/admin/participants/index.html"
     inspect_template_name = "wagtail_buddy/admin/participants/inspect.html"
-    list_display = ("select_box", "full_name", "role", "status", "nationality_name",
-                    "language_codes", "university", "arrival_date", "intake", "created_at")
+    list_display = ("select_box", "full_name", "role", "status", "buddy", "waiting_since",
+                    "nationality_name", "language_codes", "university", "arrival_date", "intake",
+                    "signed_up")
     list_filter = ("role", "status", IntakeFilter, UniversityFilter, NationalityFilter,
-                   LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter)
+                   LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter, CheckInFilter,
+                   FreePlacesFilter)
     search_fields = ("first_name", "last_name", "email")
     list_select_related = ("intake",)
     list_per_page = 50
@@ -257,41 +292,77 @@ class ParticipantAdmin(ModelAdmin):
             raise Http404
         return super().inspect_view(request, str(pk))
 
+    def get_list_display(self, request):
+        """Without the intake column when the list shows one intake (room for the rest)."""
+        if request.GET.get("intake"):
+            return tuple(name for name in self.list_display if name != "intake")
+        return self.list_display
+
     def get_queryset(self, request):
+        active = Match.objects.filter(status__in=Match.ACTIVE)
+        last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
+                      .order_by("-ended_at").values("ended_at")[:1])
         return (
             Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
-            .prefetch_related(Prefetch("languages", queryset=Language.objects.only("code")))
+            .annotate(last_ended=Subquery(last_ended))
+            .prefetch_related(
+                Prefetch("languages", queryset=Language.objects.only("code")),
+                Prefetch("mentor_matches", queryset=active.select_related("mentor"),
+                         to_attr="active_as_mentee"),
+                Prefetch("mentee_matches", queryset=active.select_related("mentee"),
+                         to_attr="active_as_mentor"),
+            )
         )
 
     def get_extra_class_names_for_field_col(self, obj, field_name):
         return ["buddy-select-col"] if field_name == "select_box" else []
 
     @staticmethod
+    @display(description="")
     def select_box(obj):
         return format_html(
             '<input type="checkbox" name="ids" value="{}" form="buddy-bulk" '
             'aria-label="{}" class="buddy-select">', obj.pk, _("Select"))
 
-    select_box.short_description = ""
-
     @staticmethod
+    @display(description=_("name"), ordering="last_name")
     def full_name(obj):
         return f"{obj.first_name} {obj.last_name}"
 
-    full_name.short_description = _("name")
-    full_name.admin_order_field = "last_name"
+    @staticmethod
+    @display(description=_("buddy"))
+    def buddy(obj):
+        """The other person of each active pair (a buddy may have several students)."""
+        names = [f"{m.mentor.first_name} {m.mentor.last_name}"
+                 for m in getattr(obj, "active_as_mentee", [])]
+        names += [f"{m.mentee.first_name} {m.mentee.last_name}"
+                  for m in getattr(obj, "active_as_mentor", [])]
+        return ", ".join(names) or "–"
 
     @staticmethod
+    @display(description=_("waiting since"))
+    def waiting_since(obj):
+        """When a waiting student started waiting: email confirmed, or last pair ended."""
+        if obj.status != Participant.Status.WAITING or not obj.confirmed_at:
+            return "–"
+        since = max(filter(None, [obj.confirmed_at, getattr(obj, "last_ended", None)]))
+        return formats.date_format(timezone.localtime(since), "SHORT_DATE_FORMAT")
+
+    @staticmethod
+    @display(description=_("signed up"), ordering="created_at")
+    def signed_up(obj):
+        return formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATE_FORMAT")
+
+    @staticmethod
+    @display(description=_("nationality"))
     def nationality_name(obj):
         return obj.nationality.name
 
-    nationality_name.short_description = _("nationality")
-
     @staticmethod
+    @display(description=_("languages"))
     def language_codes(obj):
         return ", ".join(sorted(lang.code for lang in obj.languages.all()))
 
-    language_codes.short_description = _("languages")
 
 
 INDEX_URL_NAME = "wagtail_buddy_participant_modeladmin_index"

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("wagtail_buddy", "0002_participant_fewer_indexes"),
+        ("wagtail_buddy", "0007_interest_programme"),
     ]
 
     operations = [

@@ -98,7 +98,7 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     )
     matching_weights = models.JSONField(_("matching weights"), default=dict, blank=True)
     spread_load = models.BooleanField(
-        _("spread load across buddies"), default=False,
+        _("spread load across buddies"), default=True,
         help_text=_("Prefer giving every buddy one student before anyone gets a second."),
     )
 

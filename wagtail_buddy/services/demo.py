@@ -42,11 +42,13 @@ FACULTIES = [
 ]
 
 
-def ensure_interests() -> list[Interest]:
+def ensure_interests(programme_id: int) -> list[Interest]:
+    """The demo interests of one programme (created once)."""
     Interest.objects.bulk_create(
-        [Interest(name=name, slug=slugify(name)) for name in INTERESTS], ignore_conflicts=True
+        [Interest(programme_id=programme_id, name=name, slug=slugify(name))
+         for name in INTERESTS], ignore_conflicts=True
     )
-    return list(Interest.objects.filter(active=True))
+    return list(Interest.objects.filter(programme_id=programme_id, active=True))
 
 
 def create_demo_participants(
@@ -61,7 +63,7 @@ def create_demo_participants(
     fakers["fr_FR"] = Faker("fr_FR")
     for index, faker in enumerate(fakers.values()):
         faker.seed_instance(seed + index)
-    interests = ensure_interests()
+    interests = ensure_interests(intake.programme_id)
     interest_weights = [1 / (rank + 1) for rank in range(len(interests))]
     languages = {lang.code: lang for lang in Language.objects.all()}
     now = timezone.now()

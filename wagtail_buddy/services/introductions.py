@@ -46,10 +46,12 @@ def send(matches: Sequence[Match], user) -> int:
     return len(targets)
 
 
-def preview(match: Match, side: str = "mentee") -> dict[str, str]:
-    """Render the email ``side`` would receive, without queuing it."""
+def preview(match: Match, side: str = "mentee", purpose: str = PURPOSE,
+            context: dict | None = None) -> dict[str, str]:
+    """Render the email ``side`` would receive (the introduction by default), unqueued."""
     person = match.mentee if side == "mentee" else match.mentor
-    email = OutboundEmail(participant=person, purpose=PURPOSE, context={"match_id": match.pk})
+    email = OutboundEmail(participant=person, purpose=purpose,
+                          context=context or {"match_id": match.pk})
     message = render_email(email)
     html = next((body for body, mime in message.alternatives if mime == "text/html"), "")
     return {"subject": message.subject, "text": message.body, "html": html,

@@ -7,8 +7,10 @@ number of queries, calls :func:`wagtail_buddy.matching.solve` and writes every p
 status change in ONE transaction at the end: a worker killed mid-run leaves no partial
 proposals, and ``fail_stuck_runs`` later marks its run failed so a new one can start.
 
-Re-running keeps confirmed and locked matches (passed to the engine as locked pairs) and
-never proposes a pair a coordinator rejected (passed as forbidden pairs).
+Re-running keeps every coordinator decision: confirmed pairs, locked proposals and
+proposals a coordinator made by hand (a swap) are passed to the engine as locked pairs, and
+pairs a coordinator rejected or cancelled are passed as forbidden pairs, so they are never
+proposed again. ``rerun_preview`` says beforehand what a run will replace.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def clean_config(config: Mapping | None) -> dict:
         except (TypeError, ValueError):
             value = default
         weights[key] = min(max(value, 0.0), MAX_WEIGHT)
-    return {"weights": weights, "spread_load": bool(config.get("spread_load", False))}
+    return {"weights": weights, "spread_load": bool(config.get("spread_load", True))}
 
 
 def save_programme_config(programme: BuddyProgrammePage, config: Mapping, user=None) -> None:
@@ -196,6 +198,28 @@ class Pool:
     participant_ids: list[int] = field(default_factory=list)
 
 
+#: Matches a re-run keeps: confirmed, locked, or made by a coordinator's hand.
+KEPT = (Q(status=Match.Status.CONFIRMED)
+        | Q(status=Match.Status.PROPOSED) & (Q(locked=True) | Q(source=Match.Source.MANUAL)))
+#: Matches a re-run replaces: the engine's own open proposals nobody touched.
+REPLACED = Q(status=Match.Status.PROPOSED, locked=False, source=Match.Source.ENGINE)
+#: Pairs never proposed again (by runs or suggestions) once a coordinator ended them.
+ENDED_BY_COORDINATOR = (Match.Status.REJECTED, Match.Status.CANCELLED)
+
+
+def rerun_preview(intake: Intake) -> dict[str, int]:
+    """What the next run of ``intake`` will replace and keep (one aggregate query)."""
+    counts = Match.objects.filter(intake=intake).order_by().aggregate(
+        n_replaced=Count("pk", filter=REPLACED),
+        n_confirmed=Count("pk", filter=Q(status=Match.Status.CONFIRMED)),
+        n_locked=Count("pk", filter=Q(status=Match.Status.PROPOSED, locked=True)),
+        n_manual=Count("pk", filter=Q(status=Match.Status.PROPOSED, locked=False,
+                                      source=Match.Source.MANUAL)),
+        n_forbidden=Count("pk", filter=Q(status__in=ENDED_BY_COORDINATOR)),
+    )
+    return {key.removeprefix("n_"): value for key, value in counts.items()}
+
+
 def pool_participants(intake: Intake) -> QuerySet:
     return Participant.objects.filter(intake=intake).matchable().only(*PROFILE_FIELDS)
 
@@ -203,21 +227,21 @@ def pool_participants(intake: Intake) -> QuerySet:
 def load_pool(intake: Intake) -> Pool:
     """Participants -> Mentor/Mentee, locked and forbidden pairs; 5 queries whatever the size.
 
-    Locked pairs: confirmed matches and locked proposals whose both sides are still in the
-    pool (their mentors' capacity is raised if a coordinator paired beyond it). Mentees in
-    an active match with someone who left the pool are left out rather than re-paired.
-    Forbidden pairs: every match a coordinator rejected in this intake.
+    Locked pairs: confirmed matches, locked proposals and hand-made (swapped) proposals
+    whose both sides are still in the pool (their mentors' capacity is raised if a
+    coordinator paired beyond it). Mentees in an active match with someone who left the
+    pool are left out rather than re-paired.
+    Forbidden pairs: every match a coordinator rejected or cancelled in this intake.
     """
     people = list(pool_participants(intake).order_by("pk"))
     _codes(people)
     by_pk = {p.pk: p for p in people}
     kept = list(
-        Match.objects.filter(intake=intake)
-        .filter(Q(status=Match.Status.CONFIRMED) | Q(status=Match.Status.PROPOSED, locked=True))
+        Match.objects.filter(intake=intake).filter(KEPT)
         .values_list("pk", "mentee_id", "mentor_id")
     )
-    rejected = Match.objects.filter(intake=intake, status=Match.Status.REJECTED).values_list(
-        "mentee_id", "mentor_id")
+    rejected = Match.objects.filter(
+        intake=intake, status__in=ENDED_BY_COORDINATOR).values_list("mentee_id", "mentor_id")
     pool = Pool(participant_ids=list(by_pk))
     taken: set[int] = set()
     load: Counter[int] = Counter()
@@ -258,7 +282,10 @@ def spare_capacity(intake: Intake) -> dict[str, int]:
 
 def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[int] = (),
                 weights: Mapping[str, float] | None = None) -> list[Pair]:
-    """Top-``k`` feasible mentors with spare capacity for ``mentee`` (never a rejected pair)."""
+    """Top-``k`` feasible mentors with spare capacity for ``mentee``.
+
+    Never a pair a coordinator rejected or cancelled before.
+    """
     intake = mentee.intake
     spare = spare_capacity(intake)
     excluded = {str(pk) for pk in exclude_mentor_ids}
@@ -277,7 +304,7 @@ def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[in
     _codes([mentee_row, *mentors])
     forbidden = [
         (str(a), str(b)) for a, b in Match.objects.filter(
-            intake=intake, mentee=mentee, status=Match.Status.REJECTED,
+            intake=intake, mentee=mentee, status__in=ENDED_BY_COORDINATOR,
             mentor__in=[m.pk for m in mentors],
         ).values_list("mentee_id", "mentor_id")
     ]
@@ -435,8 +462,7 @@ def _write(run: MatchingRun, pool: Pool, result, seconds: float) -> None:
             "status", flat=True).first()
         if current != MatchingRun.Status.RUNNING:  # failed by the sweeper meanwhile
             raise MatchingRunError(str(_("The run was stopped before its proposals were saved.")))
-        Match.objects.filter(intake=run.intake, status=Match.Status.PROPOSED,
-                             locked=False).delete()
+        Match.objects.filter(REPLACED, intake=run.intake).delete()
         Match.objects.bulk_create([
             Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor), run=run,
                   status=Match.Status.PROPOSED, source=Match.Source.ENGINE,

@@ -159,7 +159,8 @@ def set_note(match: Match, user, note: str) -> None:
     audit_matches([match], "wagtail_buddy.match_note", user)
 
 
-def _check_mentor(mentee: Participant, mentor: Participant) -> None:
+def _check_mentor(mentee: Participant, mentor: Participant, override: bool = False) -> None:
+    """Refuse impossible pairs; ``override`` allows a pair a coordinator ended before."""
     if mentor.role != Participant.Role.LOCAL or mentee.role != Participant.Role.INTERNATIONAL:
         raise ProposalError(str(_("A pair is one international student and one local buddy.")))
     if mentor.intake_id != mentee.intake_id:
@@ -167,8 +168,10 @@ def _check_mentor(mentee: Participant, mentor: Participant) -> None:
     if mentor.status in (Participant.Status.WITHDRAWN, Participant.Status.ENDED,
                          Participant.Status.UNCONFIRMED):
         raise ProposalError(str(_("This buddy is not available (withdrawn or unconfirmed).")))
-    if Match.objects.filter(mentee=mentee, mentor=mentor, status=Match.Status.REJECTED).exists():
-        raise ProposalError(str(_("This pair was rejected before.")))
+    if not override and Match.objects.filter(
+            mentee=mentee, mentor=mentor,
+            status__in=(Match.Status.REJECTED, Match.Status.CANCELLED)).exists():
+        raise ProposalError(str(_("This pair was rejected or cancelled before.")))
     active = Match.objects.filter(mentor=mentor, status__in=Match.ACTIVE).count()
     if active >= mentor.capacity:
         raise ProposalError(str(_("This buddy has no spare capacity left.")))
@@ -196,13 +199,20 @@ def swap(match: Match, mentor: Participant, user, score: float = 0.0,
 
 
 def pair_manually(mentee: Participant, mentor: Participant, user, score: float = 0.0,
-                  breakdown: dict | None = None, note: str = "") -> Match:
-    """Pair a waiting mentee with a mentor by hand: a confirmed, manual match."""
+                  breakdown: dict | None = None, note: str = "",
+                  override_reason: str = "") -> Match:
+    """Pair a waiting mentee with a mentor by hand: a confirmed, manual match.
+
+    ``override_reason`` pairs them although a hard rule blocks the pair or a coordinator
+    ended it before; the reason is recorded in the audit log.
+    """
     if Match.objects.filter(mentee=mentee, status__in=Match.ACTIVE).exists():
         raise ProposalError(str(_("This student already has a buddy or a proposal.")))
     if mentee.status not in (Participant.Status.WAITING, Participant.Status.PROPOSED):
         raise ProposalError(str(_("This student is not waiting for a buddy.")))
-    _check_mentor(mentee, mentor)
+    override_reason = (override_reason or "").strip()
+    _check_mentor(mentee, mentor, override=bool(override_reason))
+    extra = {"override_reason": override_reason} if override_reason else {}
     try:
         with transaction.atomic():
             match = Match.objects.create(
@@ -213,20 +223,25 @@ def pair_manually(mentee: Participant, mentor: Participant, user, score: float =
                 coordinator_note=note,
             )
             refresh_statuses([mentee.pk, mentor.pk])
-            audit_matches([match], "wagtail_buddy.match_manual", user)
+            audit_matches([match], "wagtail_buddy.match_manual", user, **extra)
     except IntegrityError:  # paired concurrently by another coordinator
         raise ProposalError(str(_("This student already has a buddy or a proposal."))) from None
     return match
 
 
-def cancel(match: Match, user, reason: str, notify: bool = True) -> Match:
-    """Cancel an active match with a reason; the mentee waits again; both are told."""
+def cancel(match: Match, user, reason: str, notify: bool = True, message: str = "") -> Match:
+    """Cancel an active match; the mentee waits again and the pair is never proposed again.
+
+    ``reason`` is the coordinators' internal note (kept on the match and in the audit log,
+    never emailed); ``message`` is what both students read, if they were introduced and
+    ``notify`` is set.
+    """
     if match.status not in Match.ACTIVE:
         raise ProposalError(str(_("Only proposed or confirmed pairs can be cancelled.")))
     reason = (reason or "").strip()
     if not reason:
         raise ProposalError(str(_("Please give a reason.")))
-    was_confirmed = match.status == Match.Status.CONFIRMED
+    was_introduced = match.status == Match.Status.CONFIRMED and match.introduced_at
     with transaction.atomic():
         Match.objects.filter(pk=match.pk).update(
             status=Match.Status.CANCELLED, ended_at=timezone.now(), end_reason=reason,
@@ -234,14 +249,20 @@ def cancel(match: Match, user, reason: str, notify: bool = True) -> Match:
         match.status, match.end_reason = Match.Status.CANCELLED, reason
         refresh_statuses([match.mentee_id, match.mentor_id])
         audit_matches([match], "wagtail_buddy.match_cancel", user, reason=reason)
-        if notify and was_confirmed and match.introduced_at:
+        if notify and was_introduced:
             from .emails import queue_emails
 
             queue_emails(
-                (person, "cancelled", str(match.pk), {"match_id": match.pk})
+                (person, "cancelled", str(match.pk), cancel_email_context(match, message))
                 for person in (match.mentee, match.mentor)
             )
     return match
+
+
+def cancel_email_context(match: Match, message: str = "") -> dict:
+    """The outbox context of the cancellation email: the match and the students' message."""
+    message = (message or "").strip()
+    return {"match_id": match.pk, **({"message": message} if message else {})}
 
 
 # --------------------------------------------------------------------------- participants

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from ..models import CheckIn, Intake, Match, Participant
+from ..models import CheckIn, Intake, Match, MatchingRun, Participant
 
 Role = Participant.Role
 Status = Participant.Status
@@ -49,35 +49,85 @@ def daily_columns(days: Sequence[date], series: dict[str, dict[date, int]],
 
 
 def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
-    """Per intake: counts of waiting/proposed/matched internationals and pending work (2 queries).
+    """Per intake, THE definition of every count the workspace shows (6 queries in all).
 
-    Used by the admin home panel and the overview page.
+    The overview, the home panel, the matching page and the statistics page read these
+    figures, and each links to the list that shows exactly these people or pairs:
+
+    * waiting / proposed / matched: international students in that status;
+    * unconfirmed: sign-ups (both roles) whose email is not confirmed;
+    * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
+    * blocked: waiting students the latest run found no possible buddy for;
+    * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
+    * free_buddies: matchable local buddies with a free place.
     """
     ids = [i.pk for i in intakes]
-    out: dict[int, dict] = {pk: {"internationals": 0, "locals": 0, "waiting": 0,
-                                 "proposed": 0, "matched": 0, "to_introduce": 0,
-                                 "unconfirmed": 0} for pk in ids}
+    keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
+            "proposals", "to_introduce", "blocked", "checkins", "free_buddies")
+    out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
     for intake_id, role, status, n in rows:
         data = out[intake_id]
+        if status == Status.UNCONFIRMED:
+            data["unconfirmed"] += n
         if status in (Status.WITHDRAWN, Status.ENDED):
             continue
         data["internationals" if role == Role.INTERNATIONAL else "locals"] += n
-        if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched",
-                                                     "unconfirmed"):
+        if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched"):
             data[status] += n
     matches = (Match.objects.filter(intake_id__in=ids).order_by().values("intake_id").annotate(
-        proposals=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
-        to_introduce=Count("pk", filter=Q(status=Match.Status.CONFIRMED,
-                                          introduced_at__isnull=True)),
+        n_proposals=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
+        n_to_introduce=Count("pk", filter=Q(status=Match.Status.CONFIRMED,
+                                            introduced_at__isnull=True)),
     ))
     for row in matches:
-        out[row["intake_id"]]["proposals"] = row["proposals"]
-        out[row["intake_id"]]["to_introduce"] = row["to_introduce"]
-    for data in out.values():
-        data.setdefault("proposals", 0)
+        out[row["intake_id"]]["proposals"] = row["n_proposals"]
+        out[row["intake_id"]]["to_introduce"] = row["n_to_introduce"]
+    for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
+                         .annotate(n=Count("participant_id", distinct=True))):
+        out[intake_id]["checkins"] = n
+    for intake_id, n in (buddies_with_free_places(ids).values_list("intake_id")
+                         .annotate(n=Count("pk"))):
+        out[intake_id]["free_buddies"] = n
+    for intake_id, n in (blocked_students(ids).values_list("intake_id")
+                         .annotate(n=Count("pk"))):
+        out[intake_id]["blocked"] = n
     return out
+
+
+def checkins_to_follow(intake_ids: Iterable[int] | None = None):
+    """Check-ins of confirmed pairs answered "not met yet" or sent and unanswered."""
+    rows = CheckIn.objects.all() if intake_ids is None else CheckIn.objects.filter(
+        match__intake_id__in=list(intake_ids))
+    return (rows.filter(match__status=Match.Status.CONFIRMED)
+            .filter(Q(answer__in=[CheckIn.Answer.IN_CONTACT, CheckIn.Answer.NO_CONTACT])
+                    | Q(answer="", sent_at__isnull=False)).order_by())
+
+
+def buddies_with_free_places(intake_ids: Iterable[int] | None = None):
+    """Matchable local buddies whose active matches are fewer than their places."""
+    active = (Match.objects.filter(mentor=OuterRef("pk"), status__in=Match.ACTIVE).order_by()
+              .values("mentor").annotate(n=Count("pk")).values("n"))
+    people = Participant.objects.all() if intake_ids is None else Participant.objects.filter(
+        intake_id__in=list(intake_ids))
+    return (people.filter(role=Role.LOCAL)
+            .matchable().annotate(active=Coalesce(Subquery(active), 0))
+            .filter(capacity__gt=F("active")).order_by())
+
+
+def blocked_students(intake_ids: Iterable[int]):
+    """Waiting students for whom the intake's latest run found no possible buddy."""
+    latest: dict[int, dict] = {}
+    for intake_id, summary in (MatchingRun.objects.filter(
+            intake_id__in=list(intake_ids), status=MatchingRun.Status.SUCCEEDED)
+            .order_by("intake_id", "-created_at", "-pk").values_list("intake_id", "summary")):
+        latest.setdefault(intake_id, summary or {})
+    ids = [int(pk) for summary in latest.values()
+           for pk, reason in (summary.get("unmatched_reason_by_id") or {}).items()
+           if reason == "no_feasible_mentor"]
+    return Participant.objects.filter(pk__in=ids, role=Role.INTERNATIONAL,
+                                      status=Status.WAITING).order_by()
 
 
 def intake_stats(intake: Intake, top: int = 10) -> dict:
@@ -107,10 +157,9 @@ def intake_stats(intake: Intake, top: int = 10) -> dict:
                      .annotate(n=Count("pk")).order_by("-n", "nationality")[:top])
     universities = (people.values_list("university").annotate(n=Count("pk"))
                     .order_by("-n", "university")[:top])
-    status_rows = [
-        (str(label), sum(n for (_r, s), n in by_role_status.items() if s == value))
-        for value, label in Status.choices
-    ]
+    # International students only: the same figures as "Waiting" and "Matched" above.
+    status_rows = [(str(label), by_role_status.get((Role.INTERNATIONAL, value), 0))
+                   for value, label in Status.choices]
     matches = Match.objects.filter(intake=intake).order_by().aggregate(
         proposed=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
         confirmed=Count("pk", filter=Q(status=Match.Status.CONFIRMED)),

@@ -25,6 +25,7 @@ from ...permissions import (
     can_view_participants,
     programmes_for_user,
 )
+from ...services import explain
 from ...services import matching as matching_service
 from ..modeladmin import index_url as participants_url
 
@@ -66,16 +67,18 @@ def profile_prefetch(prefix: str = "") -> list[Prefetch]:
     ]
 
 
-def breakdown_rows(breakdown: dict | None, weights: dict | None = None) -> list[dict]:
-    """Per-criterion bars: label, points and the bar width relative to the criterion's weight."""
-    rows = []
-    weights = weights or {}
-    for key, points in (breakdown or {}).items():
-        top = float(weights.get(key) or matching_service.DEFAULT_WEIGHTS.get(key) or 1) or 1
-        rows.append({"key": key, "label": matching_service.criterion_label(key),
-                     "points": points,
-                     "width": max(0, min(100, round(100 * float(points) / top)))})
-    return rows
+def breakdown_rows(breakdown: dict | None, weights: dict | None = None, mentee=None,
+                   mentor=None, evidence: dict | None = None) -> list[dict]:
+    """Per-criterion bars with points out of the weight and the evidence in words."""
+    return explain.explain(breakdown, weights, evidence=evidence, mentee=mentee, mentor=mentor)
+
+
+def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=None,
+           mentor=None, evidence: dict | None = None) -> dict:
+    """What ``_score.html`` shows: the score on its scale and the explained breakdown."""
+    return {"score": score, "best": explain.best_possible(weights),
+            **explain.scale(score, weights),
+            "rows": breakdown_rows(breakdown, weights, mentee, mentor, evidence)}
 
 
 class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
@@ -138,7 +141,7 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-def suggestion_context(intake: Intake, pairs) -> dict:
+def suggestion_context(intake: Intake, pairs, mentee=None) -> dict:
     """Suggestions with their mentors loaded (2 + 2 queries) and breakdown bars."""
     ids = [int(p.mentor) for p in pairs]
     mentors = {m.pk: m for m in Participant.objects.filter(pk__in=ids).prefetch_related(
@@ -147,5 +150,5 @@ def suggestion_context(intake: Intake, pairs) -> dict:
     weights = matching_service.programme_config(intake.programme)["weights"]
     return {"suggestions": [
         {"pair": p, "mentor": mentors[int(p.mentor)], "spare": spare.get(p.mentor, 0),
-         "breakdown": breakdown_rows(p.breakdown, weights)}
+         "scored": scored(p.score, p.breakdown, weights, mentee, mentors[int(p.mentor)])}
         for p in pairs if int(p.mentor) in mentors]}

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from ...models import Match
 from ...services import introductions
 from ..params import parse_ids
+from ..search import search_people
 from .base import BuddyAdminView, paginate, url
 
 
@@ -45,6 +46,8 @@ class IntroductionsView(BuddyAdminView):
             queryset = queryset.filter(introduced_at__isnull=True)
         elif show == "sent":
             queryset = queryset.filter(introduced_at__isnull=False)
+        context["q"] = (self.request.GET.get("q") or "").strip()[:100]
+        queryset = search_people(queryset, context["q"], ("mentee__", "mentor__"))
         context.update(paginate(self.request, queryset.select_related(
             "mentee", "mentor").order_by("introduced_at", "-confirmed_at", "pk")))
         page = list(context["page_obj"])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
+from ...services import explain, proposals
 from ...services import matching as matching_service
-from ...services import proposals
+from ...services import stats as stats_service
+from .. import forms
+from ..search import search_people
 from .base import BuddyAdminView, paginate, profile_prefetch, suggestion_context, url
 
 
@@ -25,14 +27,15 @@ class WaitingView(BuddyAdminView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         q = (self.request.GET.get("q") or "").strip()[:100]
-        queryset = Participant.objects.filter(
-            intake=self.intake, role=Participant.Role.INTERNATIONAL,
-            status=Participant.Status.WAITING).prefetch_related(*profile_prefetch())
-        if q:
-            queryset = queryset.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q)
-                                       | Q(email__icontains=q))
+        blocked = self.request.GET.get("blocked") == "1"
+        queryset = (stats_service.blocked_students([self.intake.pk]) if blocked else
+                    Participant.objects.filter(intake=self.intake,
+                                               role=Participant.Role.INTERNATIONAL,
+                                               status=Participant.Status.WAITING))
+        queryset = search_people(queryset.prefetch_related(*profile_prefetch()), q)
         context.update(paginate(self.request, queryset.order_by("arrival_date", "pk")))
         context["q"] = q
+        context["blocked"] = blocked
         context["free_buddies"] = sum(
             1 for v in matching_service.spare_capacity(self.intake).values() if v > 0)
         return context
@@ -59,6 +62,8 @@ class PairView(BuddyAdminView):
 
     def post(self, request, participant_id: int):
         self.load(participant_id)
+        if "override" in request.POST:
+            return self.pair_anyway(request)
         mentor_id = request.POST.get("mentor", "")
         options = {p.mentor: p for p in matching_service.suggestions(self.mentee, k=10)}
         pair = options.get(mentor_id)
@@ -72,7 +77,30 @@ class PairView(BuddyAdminView):
         except proposals.ProposalError as exc:
             messages.error(request, str(exc))
             return redirect(url("pair", self.mentee.pk))
-        messages.success(request, _("%(mentee)s is paired with %(mentor)s.") % {
+        return self.paired(match, mentor)
+
+    def pair_anyway(self, request):
+        """Pair with a near candidate a hard rule blocks: needs a reason, audited."""
+        self.override_form = forms.PairAnywayForm(request.POST)
+        near = {str(r["mentor"].pk): r for r in explain.near_candidates(self.mentee, k=10)}
+        if not self.override_form.is_valid():
+            return self.render_to_response(self.get_context_data(), status=400)
+        row = near.get(self.override_form.cleaned_data["mentor"])
+        if row is None:
+            messages.error(request, _("This buddy is not among the near candidates."))
+            return redirect(url("pair", self.mentee.pk))
+        reason = self.override_form.cleaned_data["reason"]
+        try:
+            match = proposals.pair_manually(
+                self.mentee, row["mentor"], request.user, row["score"],
+                override_reason=f"{reason} [{'; '.join(row['rules'])}]")
+        except proposals.ProposalError as exc:
+            messages.error(request, str(exc))
+            return redirect(url("pair", self.mentee.pk))
+        return self.paired(match, row["mentor"])
+
+    def paired(self, match, mentor):
+        messages.success(self.request, _("%(mentee)s is paired with %(mentor)s.") % {
             "mentee": self.mentee.first_name, "mentor": mentor.first_name})
         return redirect(url("match", match.pk))
 
@@ -83,6 +111,9 @@ class PairView(BuddyAdminView):
         context["active_match"] = active
         if active is None:
             context.update(suggestion_context(
-                self.intake, matching_service.suggestions(self.mentee, k=5)))
+                self.intake, matching_service.suggestions(self.mentee, k=5), self.mentee))
+            context["near"] = explain.near_candidates(self.mentee)
+            context["override_form"] = getattr(self, "override_form", None) \
+                or forms.PairAnywayForm()
         context["action_url"] = url("pair", self.mentee.pk)
         return context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
@@ -17,12 +17,13 @@ from ...services import introductions, proposals
 from ...services import matching as matching_service
 from .. import forms
 from ..modeladmin import inspect_url
+from ..search import search_people
 from .base import (
     BuddyAdminView,
-    breakdown_rows,
     paginate,
     profile_prefetch,
     safe_next,
+    scored,
     suggestion_context,
     url,
 )
@@ -31,6 +32,12 @@ from .base import (
 def matches_for_listing(queryset):
     return queryset.select_related("mentee", "mentor").prefetch_related(
         *profile_prefetch("mentee__"), *profile_prefetch("mentor__"))
+
+
+def match_scored(match: Match, weights: dict) -> dict:
+    """The pair's score on its scale with reasons in words (``match.evidence`` if stored)."""
+    return scored(match.score, match.breakdown, weights, match.mentee, match.mentor,
+                  getattr(match, "evidence", None) or None)
 
 
 class ProposalsView(BuddyAdminView):
@@ -66,19 +73,13 @@ class ProposalsView(BuddyAdminView):
         queryset = Match.objects.filter(intake=self.intake)
         if data["status"] != "all":
             queryset = queryset.filter(status=data["status"])
-        if data.get("q"):
-            q = data["q"]
-            queryset = queryset.filter(
-                Q(mentee__first_name__icontains=q) | Q(mentee__last_name__icontains=q)
-                | Q(mentor__first_name__icontains=q) | Q(mentor__last_name__icontains=q)
-                | Q(mentee__email__icontains=q) | Q(mentor__email__icontains=q))
+        queryset = search_people(queryset, data.get("q", ""), ("mentee__", "mentor__"))
         order = {"score": ["score", "pk"], "-score": ["-score", "pk"],
                  "mentee": ["mentee__last_name", "pk"],
                  "mentor": ["mentor__last_name", "pk"]}[data["order"]]
         context.update(paginate(self.request, matches_for_listing(queryset.order_by(*order))))
         weights = matching_service.programme_config(self.intake.programme)["weights"]
-        context["rows"] = [(m, breakdown_rows(m.breakdown, weights))
-                           for m in context["page_obj"]]
+        context["rows"] = [(m, match_scored(m, weights)) for m in context["page_obj"]]
         context["filters"] = filters
         context["status"] = data["status"]
         context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
@@ -150,7 +151,7 @@ class MatchDetailView(BuddyAdminView):
         match = self.match
         weights = matching_service.programme_config(self.intake.programme)["weights"]
         context["match"] = match
-        context["breakdown"] = breakdown_rows(match.breakdown, weights)
+        context["scored"] = match_scored(match, weights)
         context["note_form"] = self.note_form
         context["cancel_form"] = forms.CancelForm()
         context["statuses"] = introductions.email_statuses([match])[match.pk]
@@ -159,7 +160,25 @@ class MatchDetailView(BuddyAdminView):
                 (match.mentee, introductions.preview(match, "mentee")),
                 (match.mentor, introductions.preview(match, "mentor")),
             ]
+            if match.introduced_at:
+                context["cancel_preview"] = cancel_preview(match)
         return context
+
+
+MESSAGE_SLOT = "BUDDY-MESSAGE-SLOT"
+
+
+def cancel_preview(match: Match) -> dict:
+    """The cancellation email the student would read, split around the coordinator's message.
+
+    The template shows ``before`` + the message being typed + ``after`` (filled in by
+    admin.js as plain text), so the coordinator sees exactly what will be sent.
+    """
+    rendered = introductions.preview(match, "mentee", purpose="cancelled",
+                                     context=proposals.cancel_email_context(match, MESSAGE_SLOT))
+    before, _slot, after = rendered["text"].partition(MESSAGE_SLOT)
+    return {"subject": rendered["subject"], "language": rendered["language"],
+            "before": before, "after": after, "person": match.mentee}
 
 
 class CancelView(MatchDetailView):
@@ -171,7 +190,8 @@ class CancelView(MatchDetailView):
         if form.is_valid():
             try:
                 proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
-                                 notify=form.cleaned_data["notify"])
+                                 notify=form.cleaned_data["notify"],
+                                 message=form.cleaned_data["message"])
             except proposals.ProposalError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -195,8 +215,8 @@ class SwapView(BuddyAdminView):
     page_title = _("Swap buddy")
 
     def load(self, match_id):
-        self.match = get_object_or_404(self.matches().select_related(
-            "mentee", "mentor", "intake__programme"), pk=match_id)
+        self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
+            "intake__programme"), pk=match_id)
         self.intake = self.match.intake
 
     def get(self, request, match_id: int):
@@ -226,7 +246,9 @@ class SwapView(BuddyAdminView):
         context["match"] = self.match
         context.update(suggestion_context(
             self.intake, matching_service.suggestions(
-                self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id])))
+                self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id]),
+            self.match.mentee))
         context["action_url"] = url("swap", self.match.pk)
-        context["current"] = breakdown_rows(self.match.breakdown)
+        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        context["current"] = match_scored(self.match, weights)
         return context

@@ -12,6 +12,7 @@ from ...models import MatchingRun
 from ...permissions import (
     can_manage_settings,
 )
+from ...services import explain
 from ...services import matching as matching_service
 from ...services import stats as stats_service
 from .. import forms
@@ -61,6 +62,7 @@ class MatchingView(BuddyAdminView):
                                .select_related("requested_by")[:10])
         context["active_run"] = next((r for r in context["runs"] if r.is_active), None)
         context["pool"] = stats_service.intake_summary([self.intake])[self.intake.pk]
+        context["rerun"] = matching_service.rerun_preview(self.intake)
         return context
 
 
@@ -119,6 +121,9 @@ class RunView(BuddyAdminView):
         context["unmatched"] = [
             (p, str(matching_service.UNMATCHED_REASONS.get(by_id.get(str(p.pk)), "")))
             for p in people]
+        weights = (run.config or {}).get("weights") or {}
+        context["mean_scale"] = {**explain.scale(summary.get("mean_score") or 0, weights),
+                                 "best": explain.best_possible(weights)}
         context["config_rows"] = [
             (matching_service.criterion_label(k), v)
             for k, v in (run.config or {}).get("weights", {}).items()]

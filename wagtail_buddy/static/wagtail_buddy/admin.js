@@ -1,4 +1,5 @@
-/* wagtail-buddy admin: run progress polling, select-all boxes, intake switcher. No dependencies. */
+/* wagtail-buddy admin: run progress polling, select-all boxes, intake switcher, the cancel
+   email preview. No dependencies. */
 (function () {
   "use strict";
 
@@ -68,5 +69,16 @@
       }
       window.location.href = here;
     });
+  });
+
+  // The cancellation email preview shows the message as it is typed (as text, never HTML).
+  document.querySelectorAll("[data-buddy-cancel-message]").forEach(function (field) {
+    var echo = document.querySelector("[data-buddy-cancel-echo]");
+    if (!echo) { return; }
+    function update() {
+      echo.textContent = field.value.trim() || echo.getAttribute("data-empty");
+    }
+    field.addEventListener("input", update);
+    update();
   });
 })();
