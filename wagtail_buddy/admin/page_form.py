@@ -7,7 +7,6 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-
 ACCESS_FIELD = "coordinator_groups"  # see models.programme_access
 
 PRIVACY_NOTICE_REQUIRED = _(
