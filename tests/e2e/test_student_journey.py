@@ -342,7 +342,7 @@ def test_the_form_is_short_on_a_phone(site, phone_page, programme, intake, role,
                                       axe_check):
     """At most 3.5 phone screens, and at most 60 Tab presses from the first field to "Sign
     up", with every ISO language and the demo's 40 interests offered."""
-    ensure_interests()
+    ensure_interests(programme.pk)
     phone_page.goto(site + programme.url + f"signup/{role}/")
     height = phone_page.evaluate("document.documentElement.scrollHeight")
     phone_page.focus("#id_first_name")
