@@ -56,6 +56,6 @@ def test_reasons_name_the_evidence(participant_factory, interests, intake,
     assert rows["interests"]["max"] == DEFAULT_WEIGHTS["interests"]
     # Stored evidence (Match.evidence) wins over the profiles.
     stored = explain.explain({"interests": 1.0}, DEFAULT_WEIGHTS,
-                             evidence={"interests": [str(hiking.pk)]},
+                             evidence={"interests": [hiking.slug]},
                              mentee=people[mentee.pk], mentor=people[mentor.pk])
     assert stored[0]["words"] == "Both like Hiking"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_q.conf import Conf
 
 from wagtail_buddy.models import Match, MatchingRun, Participant
-from wagtail_buddy.services import matching, proposals
+from wagtail_buddy.services import explain, matching, proposals
 from wagtail_buddy.services.demo import create_demo_participants
 
 
@@ -28,6 +28,13 @@ def test_run_proposes_pairs_and_updates_statuses(small_pool, intake, coordinator
         assert m.evidence["languages"] == sorted(langs[0] & langs[1]) != []
         assert m.evidence["interests"] == sorted(interests[0] & interests[1])
         assert set(m.evidence) == set(m.breakdown)
+        # The admin names the stored evidence: every shared interest by its name.
+        names = dict(m.mentee.interests.values_list("slug", "name"))
+        words = {r["key"]: r["words"] for r in explain.explain(
+            m.breakdown, None, evidence=m.evidence, mentee=m.mentee, mentor=m.mentor)}
+        shared = [names[slug] for slug in m.evidence["interests"]]
+        assert "?" not in words["interests"]
+        assert all(name in words["interests"] for name in shared)
     assert set(Participant.objects.filter(pk__in=[m.pk for m in mentees])
                .values_list("status", flat=True)) == {Participant.Status.PROPOSED}
     assert run.summary["matched"] == 6 and run.summary["unmatched"] == 0

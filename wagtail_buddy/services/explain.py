@@ -5,7 +5,7 @@ so the best possible score under the current weights is the sum of the positive 
 Scores are shown as a percent of that and a band (good / fair / weak), the same on the
 proposals, swap, pairing and pair pages.
 
-The evidence per criterion (shared language codes and interest ids, same university and
+The evidence per criterion (shared language codes and interest slugs, same university and
 faculty, age gap in years, exchange country, days of availability before the arrival, same
 gender) is what the engine's criteria looked at. ``Match.evidence`` carries it for pairs
 the engine proposed; without it, :func:`profile_evidence` computes the same dict from the
@@ -51,7 +51,8 @@ def _codes(person) -> set[str]:
 
 
 def _interests(person) -> dict[str, str]:
-    return {str(i.pk): i.name for i in person.interests.all()}
+    """Interest slug -> name: the engine identifies interests by slug (case-folded)."""
+    return {i.slug.lower(): i.name for i in person.interests.all()}
 
 
 def profile_evidence(mentee, mentor) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def profile_prefetch(prefix: str = "") -> list[Prefetch]:
     """Languages and interests of people (or of ``prefix`` relations) in 2 queries each."""
     return [
         Prefetch(f"{prefix}languages", queryset=Language.objects.only("code")),
-        Prefetch(f"{prefix}interests", queryset=Interest.objects.only("pk", "name")),
+        Prefetch(f"{prefix}interests", queryset=Interest.objects.only("pk", "name", "slug")),
     ]
 
 
