@@ -361,7 +361,8 @@ def message_id_for(email: OutboundEmail, from_email: str = "") -> str:
     row id or address; the domain is the sender's.
     """
     domain = parseaddr(from_email)[1].rpartition("@")[2] or str(DNS_NAME)
-    token = salted_hmac("wagtail_buddy.message-id", f"{email.pk}:{email.dedup_key}")
+    token = salted_hmac("wagtail_buddy.message-id", f"{email.pk}:{email.dedup_key}",
+                        algorithm="sha256")
     return f"<buddy.{token.hexdigest()[:24]}@{domain}>"
 
 
