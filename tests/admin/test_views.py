@@ -246,8 +246,10 @@ def test_exports_follow_the_filter(logged_in, participant_factory):
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    names = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert names == {"'=HYPERLINK(1)", "Localo"}
+    cells = [row[3] for row in sheet.iter_rows(min_row=2)]
+    # XLSX: typed string cells, the text as typed (no formula, no guard apostrophe).
+    assert {c.value for c in cells} == {"=HYPERLINK(1)", "Localo"}
+    assert {c.data_type for c in cells} == {"s"}
 
 
 def test_participant_bulk_actions(logged_in, participant_factory, intake, programme, coordinator):
