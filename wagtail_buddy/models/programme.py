@@ -121,6 +121,16 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         verbose_name = _("buddy programme page")
         verbose_name_plural = _("buddy programme pages")
 
+    def serve(self, request, *args, **kwargs):
+        """Every public page of the programme carries the Content-Security-Policy."""
+        from ..conf import buddy_settings
+
+        response = super().serve(request, *args, **kwargs)
+        policy = buddy_settings.PUBLIC_CSP
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
     def with_content_json(self, content):
         """A revision never changes who coordinates: the groups stay as they are in the
         database (see ``programme_access``)."""

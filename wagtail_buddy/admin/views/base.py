@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ...conf import buddy_settings
 from ...models import Intake, Interest, Language, Match, Participant
 from ...permissions import (
     can_manage_settings,
@@ -90,7 +91,10 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         needed = self.post_permission if request.method == "POST" else self.permission
         if not PERMISSIONS[needed](request.user):
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
+        return response
 
     @cached_property
     def programmes(self):
