@@ -197,7 +197,7 @@ class ParticipantInspectView(InspectView):
     """Full profile, matches and audit history of one participant."""
 
     def get_context_data(self, **kwargs):
-        from wagtail.models import ModelLogEntry
+        from ..models import BuddyLogEntry
 
         context = super().get_context_data(**kwargs)
         p = self.instance
@@ -208,7 +208,7 @@ class ParticipantInspectView(InspectView):
             Match.objects.filter(Q(mentee=p) | Q(mentor=p)).select_related("mentee", "mentor")
             .order_by("-created_at"))
         context["history"] = list(
-            ModelLogEntry.objects.filter(
+            BuddyLogEntry.objects.filter(
                 content_type__app_label="wagtail_buddy", content_type__model="participant",
                 object_id=str(p.pk)).select_related("user").order_by("-timestamp")[:100])
         context["extra_answers"] = sorted((p.extra_answers or {}).items())
