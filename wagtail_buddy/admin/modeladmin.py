@@ -29,7 +29,7 @@ from wagtail_modeladmin.views import IndexView, InspectView
 from ..models import Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
 from ..services import exports
-from .params import parse_id, parse_month
+from .params import parse_id, parse_month, without_nul
 
 
 def invalid_filter(request, list_filter, queryset):
@@ -169,6 +169,7 @@ class ParticipantIndexView(IndexView):
     """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
 
     def dispatch(self, request, *args, **kwargs):
+        without_nul(request)
         try:
             return super().dispatch(request, *args, **kwargs)
         except IncorrectLookupParameters:  # a malformed ordering or lookup in the URL

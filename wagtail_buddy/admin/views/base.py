@@ -28,6 +28,7 @@ from ...permissions import (
 )
 from ...services import matching as matching_service
 from ..modeladmin import index_url as participants_url
+from ..params import without_nul
 
 PER_PAGE = 50
 NS = "wagtail_buddy_admin"
@@ -91,6 +92,7 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         needed = self.post_permission if request.method == "POST" else self.permission
         if not PERMISSIONS[needed](request.user):
             raise PermissionDenied
+        without_nul(request)
         response = super().dispatch(request, *args, **kwargs)
         if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
