@@ -202,16 +202,30 @@ def test_same_email_other_role_is_a_new_participant(client, programme, intake,
 def test_withdrawn_participant_can_sign_up_again(client, programme, intake, signup_payload,
                                                  participant_factory,
                                                  django_capture_on_commit_callbacks):
-    old = participant_factory(email="ana.international@example.org",
-                              status=Participant.Status.WITHDRAWN)
-    old_key = old.access_key
+    """The new answers wait for the address owner: until they press the button, the row is
+    as it was (anyone can type a withdrawn student's address), and the purge of
+    unconfirmed sign-ups leaves it alone."""
+    old = participant_factory(email="ana.international@example.org", first_name="Ana",
+                              phone="+34 600 000 000", status=Participant.Status.WITHDRAWN)
+    before = Participant.objects.filter(pk=old.pk).values().get()
     post(client, django_capture_on_commit_callbacks, url(programme),
-         signup_payload(first_name="Ana-Maria"))
-    old.refresh_from_db()
+         signup_payload(first_name="Ana-Maria", phone="+33 6 00 00 00 00"))
+    after = Participant.objects.filter(pk=old.pk).values().get()
     assert Participant.objects.count() == 1
-    assert (old.status, old.first_name, old.withdrawn_at) == ("unconfirmed", "Ana-Maria", None)
-    assert old.access_key != old_key
-    assert "/confirm/" in " ".join(links_in(mail.outbox[-1]))
+    assert {k: v for k, v in after.items() if k not in ("pending_signup", "updated_at")} == \
+        {k: v for k, v in before.items() if k not in ("pending_signup", "updated_at")}
+    from wagtail_buddy.services import maintenance
+
+    maintenance.purge_unconfirmed(now=timezone.now() + datetime.timedelta(days=3650))
+    assert Participant.objects.filter(pk=old.pk).exists()
+    confirm_link = next(link for link in links_in(mail.outbox[-1]) if "/confirm/" in link)
+    assert client.get(confirm_link).status_code == 200
+    assert Participant.objects.get(pk=old.pk).first_name == "Ana"  # opening changes nothing
+    post(client, django_capture_on_commit_callbacks, confirm_link, {})
+    old.refresh_from_db()
+    assert (old.status, old.first_name, old.phone, old.withdrawn_at, old.pending_signup) == \
+        ("waiting", "Ana-Maria", "+33 6 00 00 00 00", None, None)
+    assert old.confirmed_at is not None
 
 
 def test_honeypot_stores_nothing_but_looks_the_same(client, programme, intake, signup_payload,

@@ -76,6 +76,11 @@ def add_buddy_panel(request, panels):
 
 @hooks.register("register_log_actions")
 def register_buddy_log_actions(actions):
+    from .models import BuddyLogEntry, CheckIn, Intake, Match, MatchingRun, Participant
+
+    # Personal data's log: each entry visible only to its programme's coordinators.
+    for model in (Participant, Match, MatchingRun, Intake, CheckIn):
+        actions.register_model(model, BuddyLogEntry)
     for action, label, message in [
         ("wagtail_buddy.match_confirm", _("Confirm pair"), _("Pair confirmed")),
         ("wagtail_buddy.match_reject", _("Reject pair"), _("Pair rejected")),

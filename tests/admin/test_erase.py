@@ -2,9 +2,8 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
-from wagtail_buddy.models import Match, Participant
+from wagtail_buddy.models import BuddyLogEntry, Match, Participant
 
 from ..conftest import make_coordinator
 
@@ -23,7 +22,7 @@ def test_settings_manager_erases_a_participant_and_frees_the_buddy(
     assert response.status_code == 302
     assert not Participant.objects.filter(pk=mentee.pk).exists()
     assert not Match.objects.filter(mentor=mentor).exists()
-    entry = ModelLogEntry.objects.get(action="wagtail_buddy.participant_erase")
+    entry = BuddyLogEntry.objects.get(action="wagtail_buddy.participant_erase")
     assert entry.object_id == str(mentee.pk)
     assert mentee.first_name not in entry.label and mentee.email not in entry.label
 

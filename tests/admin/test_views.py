@@ -8,10 +8,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django_q.conf import Conf
-from wagtail.models import ModelLogEntry
 
 from tests.conftest import aria_references, make_coordinator
-from wagtail_buddy.models import Match, MatchingRun, OutboundEmail, Participant
+from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
 from wagtail_buddy.services import matching, proposals
 
 
@@ -68,7 +67,7 @@ def test_start_run_from_the_matching_page(logged_in, intake, small_pool,
     status = logged_in.get(u("run_status", run.pk)).json()
     assert status["status"] == "succeeded" and status["progress"] == 100
     assert logged_in.get(u("intake_progress", intake.pk)).json()["run"] == run.pk
-    assert ModelLogEntry.objects.filter(action="wagtail_buddy.run_started").exists()
+    assert BuddyLogEntry.objects.filter(action="wagtail_buddy.run_started").exists()
 
 
 def test_bad_weight_shows_message_and_keeps_input(logged_in, intake):
@@ -107,7 +106,7 @@ def test_review_page_and_row_actions(logged_in, proposed, intake):
     assert Match.objects.get(pk=pairs[2].pk).locked
     assert Participant.objects.get(pk=pairs[0].mentee_id).status == "matched"
     assert Participant.objects.get(pk=pairs[1].mentee_id).status == "waiting"
-    entry = ModelLogEntry.objects.filter(action="wagtail_buddy.match_confirm",
+    entry = BuddyLogEntry.objects.filter(action="wagtail_buddy.match_confirm",
                                          content_type__model="match",
                                          object_id=str(pairs[0].pk)).get()
     assert entry.user.username == "coordinator"
@@ -253,8 +252,10 @@ def test_exports_follow_the_filter(logged_in, participant_factory):
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    names = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert names == {"'=HYPERLINK(1)", "Localo"}
+    cells = [row[3] for row in sheet.iter_rows(min_row=2)]
+    # XLSX: typed string cells, the text as typed (no formula, no guard apostrophe).
+    assert {c.value for c in cells} == {"=HYPERLINK(1)", "Localo"}
+    assert {c.data_type for c in cells} == {"s"}
 
 
 def test_participant_bulk_actions(logged_in, participant_factory, intake, programme, coordinator):
@@ -283,7 +284,7 @@ def test_participant_bulk_actions(logged_in, participant_factory, intake, progra
                                             "intake": autumn.pk})
     new.refresh_from_db()
     assert new.intake_id == autumn.pk
-    assert ModelLogEntry.objects.filter(action="wagtail_buddy.participant_move",
+    assert BuddyLogEntry.objects.filter(action="wagtail_buddy.participant_move",
                                         object_id=str(new.pk)).exists()
 
 

@@ -169,13 +169,19 @@ def test_malformed_ids_in_every_route(client, world, users, who):
     errors = Errors()
     for route in admin_routes():
         groups = [m.group(1) for m in GROUP.finditer(route)]
+        valid = fill(route, world["own"], "1")
+        for value in BAD_IDS:  # bad ids in the body of a POST to a real object
+            data = {"ids": value, "mentor": value, "action": "confirm", "scope": "selected",
+                    "intake": value}
+            errors.check(client.post(valid, data), "POST", valid, who, data)
         for name in groups:
             for value in [*BAD_IDS, str(world["foreign"].get(name, "1")),
                           str(world["own"].get(name, "1"))]:
                 url = fill(route, {**{k: str(v) for k, v in world["own"].items()},
                                    name: quote(value, safe="%")}, "1")
                 errors.check(client.get(url), "GET", url, who)
-                errors.check(client.post(url, {"ids": value, "mentor": value}), "POST", url, who)
+                data = {"ids": value, "mentor": value, "action": "confirm", "scope": "selected"}
+                errors.check(client.post(url, data), "POST", url, who, data)
     errors.assert_none()
 
 

@@ -29,7 +29,7 @@ from wagtail_modeladmin.views import IndexView, InspectView
 from ..models import Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
 from ..services import exports, stats
-from .params import parse_id, parse_month
+from .params import parse_id, parse_month, without_nul
 from .search import search_people
 
 
@@ -196,6 +196,7 @@ class ParticipantIndexView(IndexView):
     """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
 
     def dispatch(self, request, *args, **kwargs):
+        without_nul(request)
         try:
             return super().dispatch(request, *args, **kwargs)
         except IncorrectLookupParameters:  # a malformed ordering or lookup in the URL
@@ -230,7 +231,7 @@ class ParticipantInspectView(InspectView):
     """Full profile, matches and audit history of one participant."""
 
     def get_context_data(self, **kwargs):
-        from wagtail.models import ModelLogEntry
+        from ..models import BuddyLogEntry
 
         context = super().get_context_data(**kwargs)
         p = self.instance
@@ -241,7 +242,7 @@ class ParticipantInspectView(InspectView):
             Match.objects.filter(Q(mentee=p) | Q(mentor=p)).select_related("mentee", "mentor")
             .order_by("-created_at"))
         context["history"] = list(
-            ModelLogEntry.objects.filter(
+            BuddyLogEntry.objects.filter(
                 content_type__app_label="wagtail_buddy", content_type__model="participant",
                 object_id=str(p.pk)).select_related("user").order_by("-timestamp")[:100])
         context["extra_answers"] = sorted((p.extra_answers or {}).items())

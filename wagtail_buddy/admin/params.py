@@ -44,6 +44,24 @@ def parse_month(value: object) -> tuple[int, int] | None:
     return (year, month) if 1 <= year <= 9999 and 1 <= month <= 12 else None
 
 
+def without_nul(request) -> None:
+    """Drop NUL characters from the request's GET and POST values.
+
+    PostgreSQL cannot store or compare a string containing NUL (psycopg raises, a 500); no
+    search, filter or form value of the admin has a use for one.
+    """
+    for name in ("GET", "POST"):
+        data = getattr(request, name)
+        if any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data):
+            cleaned = data.copy()
+            for key in list(cleaned):
+                values = [v.replace("\x00", "") for v in cleaned.getlist(key)]
+                del cleaned[key]
+                cleaned.setlist(key.replace("\x00", ""), values)
+            cleaned._mutable = False
+            setattr(request, name, cleaned)
+
+
 class IdConverter:
     """The ``<buddy_id:...>`` path converter: a valid id or no URL match (404)."""
 

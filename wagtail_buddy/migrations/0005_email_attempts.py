@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0003_uninstall_cleanup'),
+        ('wagtail_buddy', '0004_security'),
     ]
 
     operations = [

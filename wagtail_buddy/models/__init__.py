@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .audit import BuddyLogEntry
 from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
 from .matching import Match, MatchingRun
@@ -9,6 +10,7 @@ from .stats import IntakeStats
 from .vocabulary import Interest, Language
 
 __all__ = [
+    "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",
     "EmailAttempt",

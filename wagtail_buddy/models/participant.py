@@ -131,6 +131,9 @@ class Participant(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
+    # A withdrawn student's new sign-up (the form as sent), applied only once the address
+    # owner confirms it: until then nobody else's typing changes this row.
+    pending_signup = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("signed up at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

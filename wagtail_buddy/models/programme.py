@@ -121,6 +121,19 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         verbose_name = _("buddy programme page")
         verbose_name_plural = _("buddy programme pages")
 
+    def serve(self, request, *args, **kwargs):
+        """Every public page of the programme carries the Content-Security-Policy. The
+        request first gets the site root paths, so that every URL rendered for it (also other
+        pages' ``{% pageurl %}``) survives a cache outage."""
+        from ..conf import buddy_settings
+
+        self._get_site_root_paths(request)
+        response = super().serve(request, *args, **kwargs)
+        policy = buddy_settings.PUBLIC_CSP
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
     def with_content_json(self, content):
         """A revision never changes who coordinates: the groups stay as they are in the
         database (see ``programme_access``)."""
@@ -201,12 +214,6 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         if not hasattr(holder, "_wagtail_cached_site_root_paths"):
             holder._wagtail_cached_site_root_paths = site_root_paths()
         return holder._wagtail_cached_site_root_paths
-
-    def serve(self, request, *args, **kwargs):
-        """Routes the sub-pages; the request first gets the site root paths, so that every
-        URL rendered for it (also other pages' ``{% pageurl %}``) survives a cache outage."""
-        self._get_site_root_paths(request)
-        return super().serve(request, *args, **kwargs)
 
     def url_as_requested(self, request) -> str:
         """This page's path as the visitor reached it: the same language prefix (``/fr/``)

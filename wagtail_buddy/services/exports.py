@@ -1,18 +1,28 @@
 """CSV and XLSX exports of a participant queryset (the admin's current filter).
 
 Rows are streamed from the database in chunks with languages and interests prefetched, so
-an export of 20,000 people costs a handful of queries. Cells that a spreadsheet would run
-as a formula (``=``, ``+``, ``-``, ``@`` ...) are prefixed with a quote: a student's name is
-data, never code (CSV injection).
+an export of 20,000 people costs a handful of queries. A student's input is data, never
+code (CSV injection):
+
+- CSV: every cell is quoted, and a formula character (``=``, ``+``, ``-``, ``@``, tab, CR) at
+  the start of a cell *or after any separator or line break inside it* gets a ``'`` before
+  it. A spreadsheet that splits on ``;`` or tab (the default list separator in much of
+  Europe) ignores the quoting, so "Semi;=2+5" must not leave a cell starting with ``=``.
+- XLSX: cells are written as typed strings (never formulas), so nothing needs the
+  apostrophe and phone numbers stay "+49...".
+- Times carry their zone (ISO 8601 in the site's time zone), not a bare UTC clock time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Interest, Language, Participant
@@ -29,7 +39,9 @@ COLUMNS = [
     ("created_at", _("Signed up at")), ("confirmed_at", _("Email confirmed at")),
     ("intake", _("Intake")),
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula character at the start of the cell or of anything a reader may split off:
+# after a field separator (, ; tab) or a line break, past spaces and double quotes.
+FORMULA = re.compile(r'(?:^|(?<=[,;\t\r\n]))([ "]*)([=+\-@\t\r])')
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -37,10 +49,15 @@ CONTENT_TYPES = {
 
 
 def safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in text cells."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A CSV cell's text with every formula start neutralised by a ``'`` before it."""
+    if not isinstance(value, str):
+        return value
+    return FORMULA.sub(lambda m: f"{m[1]}'{m[2]}", value)
+
+
+def with_zone(value: datetime | None) -> str | None:
+    """``2027-02-01T10:30:00+01:00``: the time in the site's zone, the offset included."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
 def rows(queryset: QuerySet, chunk_size: int = 2000) -> Iterator[list]:
@@ -62,11 +79,10 @@ def rows(queryset: QuerySet, chunk_size: int = 2000) -> Iterator[list]:
             "available_from": p.available_from, "available_until": p.available_until,
             "capacity": p.capacity if p.role == Participant.Role.LOCAL else None,
             "preferred_language": p.preferred_language,
-            "created_at": p.created_at.replace(tzinfo=None) if p.created_at else None,
-            "confirmed_at": p.confirmed_at.replace(tzinfo=None) if p.confirmed_at else None,
+            "created_at": with_zone(p.created_at), "confirmed_at": with_zone(p.confirmed_at),
             "intake": p.intake.name,
         }
-        yield [safe(values[key]) for key, _label in COLUMNS]
+        yield [values[key] for key, _label in COLUMNS]
 
 
 def headers() -> list[str]:
@@ -74,12 +90,16 @@ def headers() -> list[str]:
 
 
 def to_csv(queryset: QuerySet) -> bytes:
+    return csv_bytes([headers(), *rows(queryset)])
+
+
+def csv_bytes(table) -> bytes:
+    """Rows as CSV: every cell quoted and neutralised; a BOM so Excel reads UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers())
-    for row in rows(queryset):
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    for row in table:
+        writer.writerow(["" if v is None else safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(queryset: QuerySet) -> bytes:
@@ -89,10 +109,22 @@ def to_xlsx(queryset: QuerySet) -> bytes:
     sheet = workbook.create_sheet(str(_("Participants")))
     sheet.append(headers())
     for row in rows(queryset):
-        sheet.append(row)
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value: object):
+    """Text as a typed string cell: openpyxl would store "=..." as a formula otherwise."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
 
 
 def export(queryset: QuerySet, fmt: str) -> tuple[bytes, str]:

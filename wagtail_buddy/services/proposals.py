@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Match, Participant
+from ..models import BuddyLogEntry, Intake, Match, Participant
 
 
 class ProposalError(Exception):
@@ -27,13 +27,14 @@ class ProposalError(Exception):
 
 
 def audit(instances: Iterable, action: str, user=None, data: dict | None = None) -> int:
-    """Record ``action`` for each instance in Wagtail's audit log with one insert.
+    """Record ``action`` for each instance in the buddy audit log with one insert.
 
     Labels are ``"<model> #<pk>"``, never a name, so the log keeps no personal data once
-    retention has anonymised the participant.
+    retention has anonymised the participant. Each entry carries its programme, so only
+    that programme's coordinators see it (``models.audit``).
     """
     from wagtail.log_actions import log
-    from wagtail.models import ModelLogEntry, Page
+    from wagtail.models import Page
 
     instances = list(instances)
     if not instances:
@@ -41,24 +42,34 @@ def audit(instances: Iterable, action: str, user=None, data: dict | None = None)
     batch = uuid.uuid4()
     now = timezone.now()
     user_id = getattr(user, "pk", None)
+    programmes = _programme_ids(instances)
     rows = []
     for instance in instances:
         if isinstance(instance, Page):  # pages have their own log model
             log(instance, action, user=user, data=data or {}, uuid=batch)
             continue
         content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-        rows.append(ModelLogEntry(
+        rows.append(BuddyLogEntry(
             content_type=content_type, label=f"{instance._meta.verbose_name} #{instance.pk}",
             action=action, timestamp=now, data=data or {}, uuid=batch, user_id=user_id,
-            object_id=str(instance.pk),
+            object_id=str(instance.pk), programme_id=programmes.get(id(instance)),
         ))
-    ModelLogEntry.objects.bulk_create(rows, batch_size=500)
+    BuddyLogEntry.objects.bulk_create(rows, batch_size=500)
     return len(instances)
+
+
+def _programme_ids(instances: list) -> dict[int, int | None]:
+    """id(instance) -> its programme's pk, from ``programme_id`` or ``intake_id`` (1 query)."""
+    intake_ids = {getattr(i, "intake_id", None) for i in instances} - {None}
+    by_intake = dict(Intake.objects.filter(pk__in=intake_ids).values_list("pk", "programme_id"))
+    return {id(i): getattr(i, "programme_id", None) or by_intake.get(getattr(i, "intake_id", None))
+            for i in instances}
 
 
 def audit_matches(matches: Sequence[Match], action: str, user, **data) -> None:
     """Log ``action`` on the matches and on both people of each (their history shows it)."""
-    people = [Participant(pk=pk) for m in matches for pk in (m.mentee_id, m.mentor_id)]
+    people = [Participant(pk=pk, intake_id=m.intake_id)
+              for m in matches for pk in (m.mentee_id, m.mentor_id)]
     for match in matches:
         audit([match], action, user, data={"match": match.pk, "mentee": match.mentee_id,
                                            "mentor": match.mentor_id, **data})
@@ -193,7 +204,8 @@ def swap(match: Match, mentor: Participant, user, score: float = 0.0,
         match.source = Match.Source.MANUAL
         refresh_statuses([old_mentor, mentor.pk, match.mentee_id])
         audit_matches([match], "wagtail_buddy.match_swap", user, previous_mentor=old_mentor)
-        audit([Participant(pk=old_mentor)], "wagtail_buddy.match_swap", user,
+        audit([Participant(pk=old_mentor, intake_id=match.intake_id)], "wagtail_buddy.match_swap",
+              user,
               data={"match": match.pk, "mentor_removed": True})
     return match
 

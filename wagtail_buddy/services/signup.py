@@ -151,17 +151,52 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
 
 
 def _register_again(participant: Participant, form, programme: BuddyProgrammePage) -> SignupOutcome:
-    """Came back after withdrawing: the same row with the new answers and a fresh opt-in."""
+    """Came back after withdrawing: the new answers wait, unapplied, for the owner to confirm.
+
+    Anyone can type a withdrawn student's address into the form; until the owner presses the
+    button in the confirmation email the row (name, phone, consent, status) stays as it was,
+    so neither the answers nor the purge of unconfirmed sign-ups touch it.
+    """
+    pending = {key: form.data.getlist(key) for key in form.data
+               if key != "csrfmiddlewaretoken"}
     with transaction.atomic():
-        _fill(participant, form, programme)
-        participant.status = Participant.Status.UNCONFIRMED
-        participant.withdrawn_at = participant.confirmed_at = None
-        participant.reminder_sent_at = None
-        participant.rotate_access_key()
-        participant.save()
-        _save_m2m(participant, form)
+        Participant.objects.filter(pk=participant.pk).update(pending_signup=pending)
+        participant.pending_signup = pending
         send_confirmation(participant, key=f"again{int(time.time())}")
     return SignupOutcome("created", participant)
+
+
+def awaits_confirmation(participant: Participant) -> bool:
+    """Does pressing the confirmation button do something for this participant?"""
+    return participant.status == Participant.Status.UNCONFIRMED or (
+        participant.status == Participant.Status.WITHDRAWN and bool(participant.pending_signup))
+
+
+def _apply_pending(participant: Participant) -> bool:
+    """The owner confirmed their new sign-up: apply it (still valid?) and wait for a buddy."""
+    from django.utils.datastructures import MultiValueDict
+
+    from ..forms import ParticipantForm
+
+    programme = participant.intake.programme
+    form = ParticipantForm(MultiValueDict(participant.pending_signup), programme=programme,
+                           role=participant.role)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().filter(
+            pk=participant.pk, status=Participant.Status.WITHDRAWN,
+            pending_signup__isnull=False).first()
+        if locked is None:
+            return False
+        if form.is_valid() and not form.is_bot:
+            _fill(locked, form, programme)
+            locked.save()
+            _save_m2m(locked, form)
+        locked.status, locked.confirmed_at = Participant.Status.WAITING, now
+        locked.withdrawn_at = locked.reminder_sent_at = locked.pending_signup = None
+        locked.save()
+    participant.refresh_from_db()
+    return True
 
 
 def request_link(intake: Intake | None, email: str, role: str) -> None:
@@ -174,7 +209,10 @@ def request_link(intake: Intake | None, email: str, role: str) -> None:
 
 
 def confirm(participant: Participant) -> bool:
-    """Double opt-in: unconfirmed -> waiting. Idempotent; True when this call confirmed."""
+    """Double opt-in: unconfirmed -> waiting (or a withdrawn student's pending sign-up
+    applied). Idempotent; True when this call confirmed."""
+    if participant.status == Participant.Status.WITHDRAWN:
+        return bool(participant.pending_signup) and _apply_pending(participant)
     now = timezone.now()
     done = Participant.objects.filter(
         pk=participant.pk, status=Participant.Status.UNCONFIRMED

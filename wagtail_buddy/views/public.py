@@ -137,7 +137,7 @@ def confirm_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
     if error:
         return error
     participant = resolved.participant
-    if request.method != "POST" and participant.status == Participant.Status.UNCONFIRMED:
+    if request.method != "POST" and signup.awaits_confirmation(participant):
         return render(request, page, "signup/confirm.html", private=True,
                       participant=participant)
     just_confirmed = request.method == "POST" and signup.confirm(participant)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ...conf import buddy_settings
 from ...models import Intake, Interest, Language, Match, Participant
 from ...permissions import (
     can_manage_settings,
@@ -28,6 +29,7 @@ from ...permissions import (
 from ...services import explain
 from ...services import matching as matching_service
 from ..modeladmin import index_url as participants_url
+from ..params import without_nul
 
 PER_PAGE = 50
 NS = "wagtail_buddy_admin"
@@ -93,7 +95,11 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         needed = self.post_permission if request.method == "POST" else self.permission
         if not PERMISSIONS[needed](request.user):
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        without_nul(request)
+        response = super().dispatch(request, *args, **kwargs)
+        if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
+        return response
 
     @cached_property
     def programmes(self):
