@@ -8,9 +8,8 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from wagtail.models import ModelLogEntry
 
-from wagtail_buddy.models import Match, Participant
+from wagtail_buddy.models import BuddyLogEntry, Match, Participant
 from wagtail_buddy.services import lifecycle, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
@@ -27,7 +26,7 @@ def links_in(html: str, programme) -> dict[str, str]:
 
 
 def actions(participant) -> list[str]:
-    return list(ModelLogEntry.objects.filter(object_id=str(participant.pk))
+    return list(BuddyLogEntry.objects.filter(object_id=str(participant.pk))
                 .values_list("action", flat=True))
 
 

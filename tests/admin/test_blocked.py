@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
-from wagtail_buddy.models import Match
+from wagtail_buddy.models import BuddyLogEntry, Match
 from wagtail_buddy.services import explain
 
 
@@ -38,5 +37,5 @@ def test_blocked_student_sees_the_rule_and_can_be_paired_anyway(
     match = Match.objects.get(mentee=dutch)
     assert done.status_code == 302 and match.mentor_id == german.pk
     assert match.status == "confirmed"
-    entry = ModelLogEntry.objects.get(action="wagtail_buddy.match_manual", data__match=match.pk)
+    entry = BuddyLogEntry.objects.get(action="wagtail_buddy.match_manual", data__match=match.pk)
     assert entry.data["override_reason"].startswith("She speaks some German [No common")

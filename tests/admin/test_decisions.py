@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.core import mail
-from wagtail.models import ModelLogEntry
 
-from wagtail_buddy.models import Match, OutboundEmail, Participant
+from wagtail_buddy.models import BuddyLogEntry, Match, OutboundEmail, Participant
 from wagtail_buddy.services import emails, introductions, matching, proposals
 
 
@@ -71,7 +70,7 @@ def test_pair_anyway_needs_a_reason_and_is_audited(participant_factory, intake, 
     again = proposals.pair_manually(mentee, mentor, coordinator,
                                     override_reason="They made up; both asked for it")
     assert again.status == "confirmed"
-    entries = ModelLogEntry.objects.filter(action="wagtail_buddy.match_manual",
+    entries = BuddyLogEntry.objects.filter(action="wagtail_buddy.match_manual",
                                            data__match=again.pk)
     assert entries.count() == 1  # the match's own entry (the people's entries list matches)
     assert entries.get().data["override_reason"] == "They made up; both asked for it"
