@@ -176,6 +176,7 @@ def admin_pages(journey, intake) -> dict[str, str]:
         "inspect mentee": inspect_url(mentee.pk),
         "inspect mentor": inspect_url(journey["people"]["local"].pk),
         "wagtail admin home": reverse("wagtailadmin_home"),
+        "site history report": reverse("wagtailadmin_reports:site_history"),
     }
 
 
