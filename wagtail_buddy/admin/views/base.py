@@ -13,9 +13,9 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...conf import buddy_settings
@@ -49,16 +49,13 @@ def paginate(request, queryset, per_page: int = PER_PAGE) -> dict:
             "elided_page_range": paginator.get_elided_page_range(page.number)}
 
 
-def safe_next(request, fallback: str) -> str:
-    """The ``next`` path if it is a path on this site, else ``fallback``.
+def next_url(request, fallback: str) -> str:
+    """Wagtail's valid ``next`` (same host) if it is a path on this site, else ``fallback``.
 
     Only absolute paths: ``redirect("abc")`` would try to reverse a URL named "abc" (500).
     """
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
+    target = get_valid_next_url_from_request(request)
+    return target if target.startswith("/") else fallback
 
 
 def profile_prefetch(prefix: str = "") -> list[Prefetch]:

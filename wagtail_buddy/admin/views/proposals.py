@@ -20,9 +20,9 @@ from ..modeladmin import inspect_url
 from ..search import search_people
 from .base import (
     BuddyAdminView,
+    next_url,
     paginate,
     profile_prefetch,
-    safe_next,
     scored,
     suggestion_context,
     url,
@@ -54,7 +54,7 @@ class ProposalsView(BuddyAdminView):
         self.intake = self.get_intake(intake_id)
         queryset = Match.objects.filter(intake=self.intake)
         form = forms.BulkMatchForm(request.POST, queryset=queryset)
-        back = safe_next(request, url("proposals", self.intake.pk))
+        back = next_url(request, url("proposals", self.intake.pk))
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
@@ -115,7 +115,7 @@ class MatchActionView(BuddyAdminView):
             messages.success(request, labels[action])
         else:
             messages.warning(request, _("Nothing to do: the pair is not in a state for this."))
-        return redirect(safe_next(request, url("proposals", match.intake_id)))
+        return redirect(next_url(request, url("proposals", match.intake_id)))
 
 
 class MatchDetailView(BuddyAdminView):
@@ -239,7 +239,7 @@ class SwapView(BuddyAdminView):
             messages.error(request, str(exc))
             return redirect(url("swap", self.match.pk))
         messages.success(request, _("Buddy swapped."))
-        return redirect(safe_next(request, url("proposals", self.intake.pk)))
+        return redirect(next_url(request, url("proposals", self.intake.pk)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
