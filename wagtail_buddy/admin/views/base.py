@@ -93,10 +93,15 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         if not PERMISSIONS[needed](request.user):
             raise PermissionDenied
         without_nul(request)
+        self.load_objects()
         response = super().dispatch(request, *args, **kwargs)
         if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
         return response
+
+    def load_objects(self) -> None:
+        """Look up the URL's objects. Runs after the permission check: without the
+        permission it is 403 whatever the id, so ids reveal nothing."""
 
     @cached_property
     def programmes(self):
@@ -104,9 +109,6 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
 
     def intakes(self):
         return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
-
-    def get_intake(self, pk) -> Intake:
-        return get_object_or_404(self.intakes(), pk=pk)
 
     def participants(self):
         return Participant.objects.filter(intake__programme__in=self.programmes)
@@ -142,6 +144,20 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
             ]
             context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]
         return context
+
+
+class IntakeMixin:
+    """The screens under ``intake/<intake_id>/``: ``self.intake`` resolved once for every
+    method, among the user's programmes (404 otherwise), after the permission check.
+
+    Put it before ``BuddyAdminView`` in the bases.
+    """
+
+    intake: Intake
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.intake = get_object_or_404(self.intakes(), pk=self.kwargs["intake_id"])
 
 
 def suggestion_context(intake: Intake, pairs, mentee=None) -> dict:

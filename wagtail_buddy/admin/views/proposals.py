@@ -20,6 +20,7 @@ from ..modeladmin import inspect_url
 from ..search import search_people
 from .base import (
     BuddyAdminView,
+    IntakeMixin,
     next_url,
     paginate,
     profile_prefetch,
@@ -40,18 +41,13 @@ def match_scored(match: Match, weights: dict) -> dict:
                   getattr(match, "evidence", None) or None)
 
 
-class ProposalsView(BuddyAdminView):
+class ProposalsView(IntakeMixin, BuddyAdminView):
     tab = "proposals"
     page_title = _("Proposals")
     template_name = "wagtail_buddy/admin/proposals.html"
 
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
-
-    def post(self, request, intake_id: int):
+    def post(self, request, *args, **kwargs):
         """Bulk confirm / reject / lock / unlock of the selected pairs."""
-        self.intake = self.get_intake(intake_id)
         queryset = Match.objects.filter(intake=self.intake)
         form = forms.BulkMatchForm(request.POST, queryset=queryset)
         back = next_url(request, url("proposals", self.intake.pk))
