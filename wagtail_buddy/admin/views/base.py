@@ -13,9 +13,9 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...conf import buddy_settings
@@ -49,16 +49,13 @@ def paginate(request, queryset, per_page: int = PER_PAGE) -> dict:
             "elided_page_range": paginator.get_elided_page_range(page.number)}
 
 
-def safe_next(request, fallback: str) -> str:
-    """The ``next`` path if it is a path on this site, else ``fallback``.
+def next_url(request, fallback: str) -> str:
+    """Wagtail's valid ``next`` (same host) if it is a path on this site, else ``fallback``.
 
     Only absolute paths: ``redirect("abc")`` would try to reverse a URL named "abc" (500).
     """
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
+    target = get_valid_next_url_from_request(request)
+    return target if target.startswith("/") else fallback
 
 
 def profile_prefetch(prefix: str = "") -> list[Prefetch]:
@@ -96,10 +93,15 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         if not PERMISSIONS[needed](request.user):
             raise PermissionDenied
         without_nul(request)
+        self.load_objects()
         response = super().dispatch(request, *args, **kwargs)
         if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
         return response
+
+    def load_objects(self) -> None:
+        """Look up the URL's objects. Runs after the permission check: without the
+        permission it is 403 whatever the id, so ids reveal nothing."""
 
     @cached_property
     def programmes(self):
@@ -107,9 +109,6 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
 
     def intakes(self):
         return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
-
-    def get_intake(self, pk) -> Intake:
-        return get_object_or_404(self.intakes(), pk=pk)
 
     def participants(self):
         return Participant.objects.filter(intake__programme__in=self.programmes)
@@ -145,6 +144,20 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
             ]
             context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]
         return context
+
+
+class IntakeMixin:
+    """The screens under ``intake/<intake_id>/``: ``self.intake`` resolved once for every
+    method, among the user's programmes (404 otherwise), after the permission check.
+
+    Put it before ``BuddyAdminView`` in the bases.
+    """
+
+    intake: Intake
+
+    def load_objects(self) -> None:
+        super().load_objects()
+        self.intake = get_object_or_404(self.intakes(), pk=self.kwargs["intake_id"])
 
 
 def suggestion_context(intake: Intake, pairs, mentee=None) -> dict:

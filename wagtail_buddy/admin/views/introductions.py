@@ -11,20 +11,15 @@ from ...models import Match
 from ...services import introductions
 from ..params import parse_ids
 from ..search import search_people
-from .base import BuddyAdminView, paginate, url
+from .base import BuddyAdminView, IntakeMixin, paginate, url
 
 
-class IntroductionsView(BuddyAdminView):
+class IntroductionsView(IntakeMixin, BuddyAdminView):
     tab = "introductions"
     page_title = _("Introductions")
     template_name = "wagtail_buddy/admin/introductions.html"
 
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
-
-    def post(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
+    def post(self, request, *args, **kwargs):
         queryset = introductions.pending(self.intake).select_related("mentee", "mentor")
         if request.POST.get("scope") != "all":
             ids = parse_ids(request.POST.getlist("ids"))

@@ -12,17 +12,13 @@ from ...services import matching as matching_service
 from ...services import stats as stats_service
 from .. import forms
 from ..search import search_people
-from .base import BuddyAdminView, paginate, profile_prefetch, suggestion_context, url
+from .base import BuddyAdminView, IntakeMixin, paginate, profile_prefetch, suggestion_context, url
 
 
-class WaitingView(BuddyAdminView):
+class WaitingView(IntakeMixin, BuddyAdminView):
     tab = "waiting"
     page_title = _("Waiting list")
     template_name = "wagtail_buddy/admin/waiting.html"
-
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

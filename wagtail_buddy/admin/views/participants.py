@@ -16,7 +16,7 @@ from ...permissions import (
 from ...services import lifecycle, proposals
 from .. import forms
 from ..modeladmin import index_url as participants_url
-from .base import BuddyAdminView, safe_next
+from .base import BuddyAdminView, next_url
 
 
 class ParticipantsBulkView(BuddyAdminView, View):
@@ -29,7 +29,7 @@ class ParticipantsBulkView(BuddyAdminView, View):
 
     def post(self, request):
         form = forms.ParticipantBulkForm(request.POST, user=request.user)
-        back = safe_next(request, participants_url())
+        back = next_url(request, participants_url())
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:

@@ -20,9 +20,10 @@ from ..modeladmin import inspect_url
 from ..search import search_people
 from .base import (
     BuddyAdminView,
+    IntakeMixin,
+    next_url,
     paginate,
     profile_prefetch,
-    safe_next,
     scored,
     suggestion_context,
     url,
@@ -40,21 +41,16 @@ def match_scored(match: Match, weights: dict) -> dict:
                   getattr(match, "evidence", None) or None)
 
 
-class ProposalsView(BuddyAdminView):
+class ProposalsView(IntakeMixin, BuddyAdminView):
     tab = "proposals"
     page_title = _("Proposals")
     template_name = "wagtail_buddy/admin/proposals.html"
 
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
-
-    def post(self, request, intake_id: int):
+    def post(self, request, *args, **kwargs):
         """Bulk confirm / reject / lock / unlock of the selected pairs."""
-        self.intake = self.get_intake(intake_id)
         queryset = Match.objects.filter(intake=self.intake)
         form = forms.BulkMatchForm(request.POST, queryset=queryset)
-        back = safe_next(request, url("proposals", self.intake.pk))
+        back = next_url(request, url("proposals", self.intake.pk))
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
@@ -115,7 +111,7 @@ class MatchActionView(BuddyAdminView):
             messages.success(request, labels[action])
         else:
             messages.warning(request, _("Nothing to do: the pair is not in a state for this."))
-        return redirect(safe_next(request, url("proposals", match.intake_id)))
+        return redirect(next_url(request, url("proposals", match.intake_id)))
 
 
 class MatchDetailView(BuddyAdminView):
@@ -239,7 +235,7 @@ class SwapView(BuddyAdminView):
             messages.error(request, str(exc))
             return redirect(url("swap", self.match.pk))
         messages.success(request, _("Buddy swapped."))
-        return redirect(safe_next(request, url("proposals", self.intake.pk)))
+        return redirect(next_url(request, url("proposals", self.intake.pk)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -16,10 +16,10 @@ from ...services import explain
 from ...services import matching as matching_service
 from ...services import stats as stats_service
 from .. import forms
-from .base import BuddyAdminView, url
+from .base import BuddyAdminView, IntakeMixin, url
 
 
-class MatchingView(BuddyAdminView):
+class MatchingView(IntakeMixin, BuddyAdminView):
     """Weights and options, start a run, see the previous runs."""
 
     permission = "match"
@@ -31,12 +31,7 @@ class MatchingView(BuddyAdminView):
         super().setup(request, *args, **kwargs)
         self.form = None
 
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
-
-    def post(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
+    def post(self, request, *args, **kwargs):
         programme = self.intake.programme
         self.form = forms.RunForm(request.POST, user=request.user)
         if not self.form.is_valid():
@@ -141,12 +136,11 @@ class RunStatusView(BuddyAdminView):
         return JsonResponse(run_payload(run))
 
 
-class IntakeProgressView(BuddyAdminView):
+class IntakeProgressView(IntakeMixin, BuddyAdminView):
     """JSON: the latest run of an intake (for the home panel and scripts)."""
 
     permission = "match"
 
-    def get(self, request, intake_id: int):
-        intake = self.get_intake(intake_id)
-        run = MatchingRun.objects.filter(intake=intake).first()
+    def get(self, request, *args, **kwargs):
+        run = MatchingRun.objects.filter(intake=self.intake).first()
         return JsonResponse(run_payload(run))

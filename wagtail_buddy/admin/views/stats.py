@@ -7,17 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from ...services import explain
 from ...services import matching as matching_service
 from ...services import stats as stats_service
-from .base import BuddyAdminView
+from .base import BuddyAdminView, IntakeMixin
 
 
-class StatsView(BuddyAdminView):
+class StatsView(IntakeMixin, BuddyAdminView):
     tab = "stats"
     page_title = _("Statistics")
     template_name = "wagtail_buddy/admin/stats.html"
-
-    def get(self, request, intake_id: int):
-        self.intake = self.get_intake(intake_id)
-        return self.render_to_response(self.get_context_data())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
