@@ -13,9 +13,11 @@ class WagtailBuddyConfig(AppConfig):
         from wagtail.signals import post_page_move
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .compat import site_history_in_one_union
         from .vocabulary import ensure_languages
 
         post_migrate.connect(ensure_languages, sender=self)
+        site_history_in_one_union()
         # Emailed links remember each programme page's absolute URL: any page or site
         # change may move it.
         post_save.connect(_forget_page_urls, dispatch_uid="wagtail_buddy_page_urls_save")
