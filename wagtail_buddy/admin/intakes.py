@@ -86,7 +86,18 @@ def scoped(view_class: type) -> type:
     return type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
 
 
-class IntakeViewSet(ModelViewSet):
+class ProgrammeScopedViewSet(ModelViewSet):
+    """Intakes and interests: every view lists and looks up only the user's programmes."""
+
+    index_view_class = IntakeIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    copy_view_class = scoped(generic.CopyView)
+    history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
+
+
+class IntakeViewSet(ProgrammeScopedViewSet):
     model = Intake
     icon = "date"
     menu_label = _("Intakes")
@@ -94,12 +105,6 @@ class IntakeViewSet(ModelViewSet):
     url_prefix = "buddy/intakes"
     name = "wagtail_buddy_intakes"
     permission_policy = intake_permission_policy  # Wagtail 7.4 does not read the registry
-    index_view_class = IntakeIndexView
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
-    copy_view_class = scoped(generic.CopyView)
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList([
         FieldPanel("programme"),
         FieldPanel("name"),
@@ -112,19 +117,13 @@ class IntakeViewSet(ModelViewSet):
     search_fields = ["name"]
 
 
-class InterestViewSet(ModelViewSet):
+class InterestViewSet(ProgrammeScopedViewSet):
     model = Interest
     icon = "tag"
     menu_label = _("Interests")
     add_to_admin_menu = False
     url_prefix = "buddy/interests"
     name = "wagtail_buddy_interests"
-    index_view_class = IntakeIndexView
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
-    copy_view_class = scoped(generic.CopyView)
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList([FieldPanel("programme"), FieldPanel("name"),
                                FieldPanel("active")], base_form_class=InterestForm)
     list_display = ["name", "programme", "active"]
