@@ -207,6 +207,21 @@ def test_local_signs_up_confirms_edits_downloads_withdraws_and_deletes(
     assert not Participant.objects.filter(email="camille@example.org").exists()
 
 
+def fill_international_form(phone, email: str) -> None:
+    """Lucía's answers to every required field of the international sign-up form."""
+    phone.fill("#id_first_name", "Lucía")
+    phone.fill("#id_last_name", "Pérez")
+    phone.fill("#id_email", email)
+    phone.fill("#id_birth_year", "2004")
+    phone.select_option("#id_nationality", "ES")
+    phone.fill("#id_university", "Université Lyon 3")
+    phone.fill("#id_home_university", "Universidad de Granada")
+    phone.fill("#id_arrival_date", "2027-02-03")
+    phone.check("#id_languages_group input[value=es]")
+    phone.check("#id_consent")
+    phone.check("#id_charter")
+
+
 def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programme, intake,
                                                 screenshot, axe_check):
     phone = phone_page
@@ -218,17 +233,7 @@ def test_international_on_a_phone_and_a_checkin(site, page, phone_page, programm
     phone.locator("#buddy-error-summary").wait_for()
     screenshot(phone, "student-form-errors-phone")
     axe_check(phone)
-    phone.fill("#id_first_name", "Lucía")
-    phone.fill("#id_last_name", "Pérez")
-    phone.fill("#id_email", "lucia@example.org")
-    phone.fill("#id_birth_year", "2004")
-    phone.select_option("#id_nationality", "ES")
-    phone.fill("#id_university", "Université Lyon 3")
-    phone.fill("#id_home_university", "Universidad de Granada")
-    phone.fill("#id_arrival_date", "2027-02-03")
-    phone.check("#id_languages_group input[value=es]")
-    phone.check("#id_consent")
-    phone.check("#id_charter")
+    fill_international_form(phone, "lucia@example.org")
     phone.get_by_role("button", name="Sign up").click()
     phone.wait_for_url(re.compile("/sent/"))
     screenshot(phone, "student-sent-phone")
@@ -296,17 +301,7 @@ def test_french_from_the_programme_page_to_the_private_page(site, page, phone_pa
     signup = phone.locator("a.buddy-entry--international")
     assert signup.get_attribute("href") == copy.url + "signup/international/"
     signup.click()
-    phone.fill("#id_first_name", "Lucía")
-    phone.fill("#id_last_name", "Pérez")
-    phone.fill("#id_email", "lucia.fr@example.org")
-    phone.fill("#id_birth_year", "2004")
-    phone.select_option("#id_nationality", "ES")
-    phone.fill("#id_university", "Université Lyon 3")
-    phone.fill("#id_home_university", "Universidad de Granada")
-    phone.fill("#id_arrival_date", "2027-02-03")
-    phone.check("#id_languages_group input[value=es]")
-    phone.check("#id_consent")
-    phone.check("#id_charter")
+    fill_international_form(phone, "lucia.fr@example.org")
     screenshot(phone, "student-form-fr-phone")
     axe_check(phone)
     phone.get_by_role("button", name=french("Sign up")).click()
