@@ -10,6 +10,7 @@ forbidden pairs) are shared with the certificate's rescoring.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,11 +28,13 @@ NEG = np.int64(-(2**62))  # "no bound": every eligible mentor is a candidate
 
 
 def default_workers() -> int:
-    """Scoring threads: ``BUDDY_MATCH_THREADS`` or up to two (numpy releases the GIL)."""
+    """Scoring threads: ``BUDDY_MATCH_THREADS`` or one. The matrix products already run on
+    every core inside BLAS; a second Python thread only made them compete (measured: the
+    50k scoring pass took 9.2 s with two threads, 7.4 s with one)."""
     env = os.environ.get("BUDDY_MATCH_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(2, os.cpu_count() or 1))
+    return 1
 
 
 def chunks(rows: np.ndarray, n_cols: int) -> list[np.ndarray]:
@@ -78,6 +81,18 @@ class Forbidden:
         return feasible
 
 
+    def mark(self, blocked: np.ndarray, rows: np.ndarray) -> None:
+        """Set ``blocked`` (rows x all cols, or more) at the forbidden pairs, in place."""
+        if not len(self.keys) or not len(rows):
+            return
+        lo = np.searchsorted(self.keys, int(rows[0]) * self.n_cols)
+        hi = np.searchsorted(self.keys, (int(rows[-1]) + 1) * self.n_cols)
+        r, c = np.divmod(self.keys[lo:hi], self.n_cols)
+        pos = np.searchsorted(rows, r)
+        ok = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == r)
+        blocked[pos[ok], c[ok]] = True
+
+
 @dataclass
 class Candidates:
     """The candidate edges (encoded row, mentor column, integer score) and, per mentee, the
@@ -93,60 +108,107 @@ class Candidates:
 
 
 BLOCK = 32  # columns per block in the blocked top-k selection
+BLOCKED_KEY = np.float32(-1e30)  # key of an ineligible pair: below every real score
 
 
 def top_k_columns(keys: np.ndarray, k: int) -> np.ndarray:
     """Column indices of the ``k`` largest entries of every row of ``keys`` (``k < width``).
 
     A full ``argpartition`` over every row costs about ten times a matrix product per entry.
-    Instead, columns are cut into blocks of ``BLOCK``; the ``k`` blocks with the largest
-    maxima hold a valid top ``k`` (an entry outside them is at most the ``k``-th largest
-    block maximum, which is at most the ``k``-th entry chosen), so only ``k * BLOCK`` entries
-    per row are partitioned. Ties may be broken differently from a full partition; every
-    choice is a valid top ``k``.
+    Instead, columns are cut into ``BLOCK`` groups; the ``k`` groups with the largest maxima
+    hold a valid top ``k`` (an entry outside them is at most the ``k``-th largest group
+    maximum, which is at most the ``k``-th entry chosen), so only ``k * BLOCK`` entries per
+    row are partitioned. A group is every ``nb``-th column (``nb`` = width / BLOCK), so the
+    group maxima are an element-wise maximum of ``BLOCK`` contiguous slices, not a reduction
+    over short rows. Ties may be broken differently from a full partition; every choice is a
+    valid top ``k``.
     """
     rows, width = keys.shape
-    n_blocks = -(-width // BLOCK)
-    if n_blocks <= k:
+    nb = -(-width // BLOCK)
+    if nb <= k:
         return np.argpartition(keys, width - k, axis=1)[:, width - k :]
-    if width == n_blocks * BLOCK:
-        padded = keys
-    else:
-        padded = np.full((rows, n_blocks * BLOCK), -np.inf, keys.dtype)
+    if width != nb * BLOCK:
+        padded = np.full((rows, nb * BLOCK), -np.inf, keys.dtype)
         padded[:, :width] = keys
-    block_max = padded.reshape(rows, n_blocks, BLOCK).max(axis=2)
-    best = np.argpartition(block_max, n_blocks - k, axis=1)[:, n_blocks - k :]
-    cols = (best[:, :, None] * BLOCK + np.arange(BLOCK)[None, None, :]).reshape(rows, -1)
-    vals = np.take_along_axis(padded, cols, axis=1)
+        keys = padded
+    group_max = keys.reshape(rows, BLOCK, nb).max(axis=1)
+    best = np.argpartition(group_max, nb - k, axis=1)[:, nb - k :]
+    cols = (best[:, :, None] + nb * np.arange(BLOCK)[None, None, :]).reshape(rows, -1)
+    vals = np.take_along_axis(keys, cols, axis=1)
     pick = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, vals.shape[1] - k :]
     return np.take_along_axis(cols, pick, axis=1)
 
 
-def _top_k(model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: int,
-           rows: np.ndarray) -> tuple:
-    """One chunk: feasible counts, the ``k`` best eligible columns per row and the bound."""
-    m = len(open_cols)
-    t = time.perf_counter()
-    total, feas = model.block(rows)
-    t_score = time.perf_counter() - t
-    feas = forbidden.apply(feas, rows)
-    counts = feas.sum(axis=1)
-    elig = feas & open_cols[None, :]
-    # Ineligible pairs and the padding up to whole blocks get -inf.
-    keys = np.full((len(rows), -(-m // BLOCK) * BLOCK), -np.inf, total.dtype)
-    np.copyto(keys[:, :m], total, where=elig)
-    if k < m:
-        part = top_k_columns(keys, k)
-    else:
-        part = np.broadcast_to(np.arange(m, dtype=np.int64), (len(rows), m))
-    pk = np.take_along_axis(keys, part, axis=1)
-    valid = pk > -np.inf
-    # Non-candidates score at most the smallest candidate score (ties included).
-    kth = np.where(valid, pk, np.inf).min(axis=1)
-    bound = np.where(elig.sum(axis=1) > k, np.nan_to_num(kth, posinf=0), NEG).astype(np.int64)
-    return (rows, counts, bound, np.repeat(rows, valid.sum(axis=1)),
-            part[valid].astype(np.int64), pk[valid].astype(np.int64),
-            t_score, time.perf_counter() - t - t_score)
+class _Pass:
+    """What every chunk of the scoring pass shares: the mentor factors padded with empty
+    (infeasible) mentors to a whole number of groups, and per-thread output buffers, so the
+    matrix products write in place instead of allocating ~10 MB per chunk."""
+
+    def __init__(self, model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: int):
+        m = len(open_cols)
+        self.model, self.forbidden, self.k, self.m = model, forbidden, k, m
+        self.width = -(-m // BLOCK) * BLOCK
+        self.B = np.zeros((self.width, model.B.shape[1]), model.B.dtype)
+        self.B[:m] = model.B
+        self.FB = np.zeros((self.width, model.FB.shape[1]), model.FB.dtype)
+        self.FB[:m] = model.FB
+        self.closed = np.ones(self.width, bool)
+        self.closed[:m] = ~open_cols
+        self.any_closed = bool(self.closed[:m].any())
+        self.local = threading.local()
+
+    def buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        buf = getattr(self.local, "buf", None)
+        if buf is None or len(buf[0]) < n:
+            buf = (np.empty((n, self.width), self.model.dtype),
+                   np.empty((n, self.width), self.model.FA.dtype),
+                   np.empty((n, self.width), bool))
+            self.local.buf = buf
+        return buf[0][:n], buf[1][:n], buf[2][:n]
+
+    def scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and "not feasible" of rows x padded mentors (forbidden pairs included)."""
+        total, fval, blocked = self.buffers(len(rows))
+        if self.model.custom:  # criteria without a bilinear form: the general path
+            t, feas = self.model.block(rows)
+            total = np.full((len(rows), self.width), 0, t.dtype)
+            total[:, : self.m] = t
+            fval[:] = 0
+            fval[:, : self.m] = feas
+        else:
+            np.matmul(self.model.A[rows], self.B.T, out=total)
+            np.matmul(self.model.FA[rows], self.FB.T, out=fval)
+        np.less(fval, 0.5, out=blocked)
+        self.forbidden.mark(blocked, rows)
+        return total, blocked
+
+    def top_k(self, rows: np.ndarray) -> tuple:
+        """One chunk: feasible counts, the ``k`` best eligible columns per row and the bound."""
+        t = time.perf_counter()
+        total, blocked = self.scores(rows)
+        t_score = time.perf_counter() - t
+        counts = self.width - np.count_nonzero(blocked, axis=1)
+        if self.any_closed:
+            np.logical_or(blocked, self.closed[None, :], out=blocked)
+            n_elig = self.width - np.count_nonzero(blocked, axis=1)
+        else:
+            n_elig = counts
+        # keys = total - 1e30 where blocked (a masked copy would cost ten times as much)
+        penalty = np.multiply(blocked, BLOCKED_KEY, out=self.buffers(len(rows))[1])
+        keys = np.add(total, penalty, out=total)
+        k, m = self.k, self.m
+        if k < m:
+            part = top_k_columns(keys, k)
+        else:
+            part = np.broadcast_to(np.arange(m, dtype=np.int64), (len(rows), m))
+        pk = np.take_along_axis(keys, part, axis=1)
+        valid = pk > BLOCKED_KEY / 2
+        # Non-candidates score at most the smallest candidate score (ties included).
+        kth = np.where(valid, pk, np.inf).min(axis=1)
+        bound = np.where(n_elig > k, np.nan_to_num(kth, posinf=0), NEG).astype(np.int64)
+        return (rows, counts, bound, np.repeat(rows, valid.sum(axis=1)),
+                part[valid].astype(np.int64), pk[valid].astype(np.int64),
+                t_score, time.perf_counter() - t - t_score)
 
 
 def score_candidates(
@@ -168,8 +230,7 @@ def score_candidates(
     if kk == 0:
         pieces = []
 
-    def job(rows: np.ndarray) -> tuple:
-        return _top_k(model, forbidden, open_cols, kk, rows)
+    job = _Pass(model, forbidden, open_cols, kk).top_k
 
     seconds = [0.0, 0.0]
     for done, (rows, counts, bnd, rr, cc, ss, t_score, t_prune) in enumerate(

@@ -27,6 +27,7 @@ __all__ = ["Problem", "certify"]
 INF_PRICE = np.int64(2**61)
 KEEP = 2  # violating pairs kept per rescored mentee and round, times K
 MARGIN_SHARE = 32  # near-violations within (max - min score) / this also join the graph
+FEW_NEW = 20  # up to rows / FEW_NEW new edges, the next round starts from the exact prices
 
 
 @dataclass
@@ -77,19 +78,25 @@ def _violations(p: Problem, u_rows: np.ndarray, V: np.ndarray, job: tuple):
     col_pos[cols] = np.arange(len(cols))
     feas = p.forbidden.apply(feas, rows, col_pos)
     # float64 holds these integers exactly (all far below 2**53)
-    thr = (u_rows[rows] - p.big).astype(np.float64)
-    gain = total - thr[:, None] - V[cols].astype(np.float64)[None, :]
-    n_real = int((feas & (gain > 0)).sum())
+    gain = total.astype(np.float64)  # in place from here: a pass per step, no temporaries
+    gain -= V[cols].astype(np.float64)[None, :]
+    gain -= (u_rows[rows] - p.big).astype(np.float64)[:, None]
+    hit = np.greater(gain, 0)
+    hit &= feas
+    n_real = int(np.count_nonzero(hit))
     if not n_real:
         return None
-    g = np.where(feas & (gain > -p.margin), gain, -np.inf)
+    near = np.greater(gain, -p.margin, out=hit)
+    near &= feas
+    sel = np.nonzero(near.any(axis=1))[0]  # only these rows keep pairs: select among them
+    g = np.where(near[sel], gain[sel], -np.inf)
     kk = min(KEEP * p.k, len(cols))
     if kk < len(cols):
         part = np.argpartition(g, len(cols) - kk, axis=1)[:, len(cols) - kk :]
     else:
         part = np.broadcast_to(np.arange(len(cols)), g.shape)
     ok = np.take_along_axis(g, part, axis=1) > -np.inf
-    rr = np.nonzero(ok)[0]
+    rr = sel[np.nonzero(ok)[0]]
     c2 = part[ok]
     return rows[rr], cols[c2], total[rr, c2].astype(np.int64), n_real
 
@@ -105,11 +112,12 @@ def certify(
     pos_of_row[p.free_rows] = np.arange(len(p.free_rows))
     cr, cc, cs = cand.rows, cand.cols, cand.scores
     rounds: list[dict] = []
+    prices = None
     while True:
         report("solving", min(0.9, 0.3 * len(rounds)))
         t_solve = time.perf_counter()
         a = assign(len(p.free_rows), pos_of_row[cr], cc, cs + p.big, p.cap_rem.clip(min=0),
-                   p.spread)
+                   p.spread, prices=prices, scaling=not rounds)
         t_solve = time.perf_counter() - t_solve
         t_cert = time.perf_counter()
         jobs = _rescore_jobs(p, cand.bound, a.u, a.mentor_price)
@@ -134,9 +142,12 @@ def certify(
             "solve_seconds": round(t_solve, 4),
             "certify_seconds": round(time.perf_counter() - t_cert, 4),
             "price_rounds": a.bf_rounds,
+            "auction_seconds": round(a.auction_seconds, 4),
             "lap_seconds": round(a.lap_seconds, 4),
             "edges": a.edges,
         })
         if not n_real:
             return a, rounds, int(len(cr))
+        # A few new edges barely move the prices: start the next solve from these exact ones.
+        prices = a.mentor_price if len(new[0]) * FEW_NEW <= len(p.free_rows) else None
         cr, cc, cs = (np.concatenate([x, y]) for x, y in zip((cr, cc, cs), new, strict=True))
