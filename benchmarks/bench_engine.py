@@ -195,6 +195,14 @@ def run_sub(kind: str, n: int, seed: int, engine_path: str | None = None) -> dic
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def median_run(kind: str, n: int, seed: int, reps: int, key: str,
+               engine_path: str | None = None) -> dict:
+    """The run with the median ``key`` of ``reps`` fresh runs (one when ``reps`` is 1)."""
+    runs = sorted((run_sub(kind, n, seed, engine_path) for _ in range(reps)),
+                  key=lambda r: r[key])
+    return runs[len(runs) // 2]
+
+
 def export_revision(rev: str, where: str) -> str | None:
     """The engine as of ``rev`` in ``where`` (None if OR-Tools is not installed)."""
     if importlib.util.find_spec("ortools") is None:
@@ -249,6 +257,9 @@ def main() -> int:
     p.add_argument("--ortools-max", type=int, default=10000, help="largest OR-Tools run")
     p.add_argument("--ortools-rev", default="89e312f",
                    help="git revision of the former OR-Tools engine ('' to skip)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs of the engine and OR-Tools per size up to --repeat-max (median)")
+    p.add_argument("--repeat-max", type=int, default=10000)
     p.add_argument("--install", action="store_true", help="also measure the install weight")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
@@ -265,14 +276,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         old = export_revision(a.ortools_rev, tmp) if a.ortools_rev else None
         for n in a.sizes:
-            r = run_sub("cli", n, a.seed)
+            reps = a.repeat if n <= a.repeat_max else 1
+            r = median_run("cli", n, a.seed, reps, "engine_s")
             r.update(run_sub("greedy", n, a.seed))
             if n <= a.dense_max:
                 r.update(run_sub("dense", n, a.seed))
                 if (r["dense_matched"], r["dense_units"]) != (r["matched"], r["units"]):
                     raise SystemExit(f"engine and dense optimum differ at {n}: {r}")
             if old and n <= a.ortools_max:
-                r.update(run_sub("ortools", n, a.seed, old))
+                r.update(median_run("ortools", n, a.seed, reps, "ortools_s", old))
                 if (r["ortools_matched"], r["ortools_units"]) != (r["matched"], r["units"]):
                     raise SystemExit(f"engine and OR-Tools optimum differ at {n}: {r}")
             rows.append(r)
@@ -280,10 +292,13 @@ def main() -> int:
     end = os.getloadavg()
     print_tables(rows)
     print(f"\n{os.cpu_count()} CPUs; load average {load[0]:.1f} at the start, {end[0]:.1f}"
-          f" at the end (1-minute).")
+          f" at the end (1-minute). Up to {a.repeat_max:,} mentees the engine and OR-Tools"
+          f" rows are the median of {a.repeat} runs each (all its columns from that run).")
     if a.install:
         print()
-        subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_install.py")], check=True)
+        extra = ["--extra", "bench-ortools"] if a.ortools_rev else []
+        subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_install.py"), *extra],
+                       check=True)
     return 0
 
 

@@ -7,7 +7,8 @@ from prices close to the optimal dual prices, most mentees take their best mento
 and the same solve takes a few seconds. This module finds such prices cheaply.
 
 It runs Bertsekas' forward auction (Jacobi variant: every unassigned mentee bids in the same
-numpy step) with epsilon scaling, on the candidate graph: each mentee bids for the mentor
+numpy step) on the candidate graph, with epsilon scaling or in one fine phase
+(:func:`estimate_prices`): each mentee bids for the mentor
 whose value (score minus price) is highest, raising that mentor's price by the margin over
 its second best plus ``eps``; a mentor keeps its ``capacity`` highest bids and its price is
 the lowest bid it keeps once full. Nothing here decides the result: the prices only seed
@@ -42,19 +43,15 @@ def _first_max(val: np.ndarray, seg: np.ndarray, cnt: np.ndarray) -> tuple:
     return best, first, second
 
 
-def _phase(indptr, cols, vals, capacity, price, eps, budget, owner=None):
-    """One auction phase; updates ``price`` in place and returns the iterations used and the
-    mentor of every mentee (-1: none). It starts from ``owner`` (mentees keep their mentor,
-    having paid its price) or, by default, from every mentee unassigned."""
-    n, m = len(indptr) - 1, len(capacity)
+def _phase(indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, capacity: np.ndarray,
+           price: np.ndarray, eps: int, budget: int) -> int:
+    """One auction phase from every mentee unassigned; raises ``price`` in place and returns
+    the iterations used."""
+    m = len(capacity)
     deg = np.diff(indptr)
-    if owner is None:
-        owner = np.full(n, -1, np.int64)
-        active = np.nonzero(deg > 0)[0]
-    else:
-        owner = owner.copy()
-        active = np.nonzero((owner < 0) & (deg > 0))[0]
-    paid = np.where(owner >= 0, price[np.maximum(owner, 0)], 0)
+    owner = np.full(len(deg), -1, np.int64)
+    paid = np.zeros(len(deg), np.int64)
+    active = np.nonzero(deg > 0)[0]
     it = 0
     while len(active) and it < budget:
         it += 1
@@ -86,11 +83,11 @@ def _phase(indptr, cols, vals, capacity, price, eps, budget, owner=None):
         full_at = win & (rank == capacity[J] - 1)  # the lowest kept bid of a full mentor
         price[J[full_at]] = B[full_at]
         active = P[~win]
-    return it, owner
+    return it
 
 
 def _csr(n_rows, rows, cols, values):
-    order = np.lexsort((cols, rows))
+    order = np.argsort(rows, kind="stable")
     indptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(np.bincount(np.asarray(rows)[order], minlength=n_rows), out=indptr[1:])
     return indptr, np.asarray(cols, np.int64)[order], np.asarray(values, np.int64)[order]
@@ -132,8 +129,7 @@ def estimate_prices(
     eps = max(eps_end, span // EPS_SHARE)
     budget = MAX_ITERATIONS
     while budget > 0:
-        used, _ = _phase(indptr, cols, vals, capacity, price, eps, budget)
-        budget -= used
+        budget -= _phase(indptr, cols, vals, capacity, price, eps, budget)
         if eps <= eps_end:
             break
         eps = max(eps_end, eps // EPS_FACTOR)
