@@ -44,7 +44,7 @@ def chunks(rows: np.ndarray, n_cols: int) -> list[np.ndarray]:
 
 
 def parallel_map(fn: Callable, items: list, workers: int) -> Iterator:
-    """Map over chunks in order; numpy releases the GIL in the heavy kernels, so threads help."""
+    """Map over chunks in order, on ``workers`` threads (numpy releases the GIL in its kernels)."""
     if workers <= 1 or len(items) <= 1:
         yield from map(fn, items)
         return

@@ -165,7 +165,7 @@ def solve(
             "statement": STATEMENT,
         },
         "timings": {key: round(v, 4) for key, v in timings.items()},
-        # Thread-seconds inside the scoring pass (they overlap with two threads).
+        # Seconds inside the scoring pass, summed over its threads (one by default).
         "scoring_detail": {"score_thread_s": round(cand.score_seconds, 4),
                            "prune_thread_s": round(cand.prune_seconds, 4)},
     }
