@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.core import mail
 
 from wagtail_buddy.models import BuddyLogEntry, Match, OutboundEmail, Participant
-from wagtail_buddy.services import emails, introductions, matching, proposals
+from wagtail_buddy.services import emails, introductions, proposals
+from wagtail_buddy.services.pool import rerun_preview, suggestions
 
 
 def _swap_target(match: Match) -> Participant:
     """A buddy other than the pair's own, with a free place, among the ranked alternatives."""
-    options = matching.suggestions(match.mentee, k=10, exclude_mentor_ids=[match.mentor_id])
+    options = suggestions(match.mentee, k=10, exclude_mentor_ids=[match.mentor_id])
     assert options, "the pool must offer an alternative"
     return Participant.objects.get(pk=int(options[0].mentor))
 
@@ -27,7 +28,7 @@ def test_swap_survives_a_rerun(participant_factory, intake, coordinator, run_mat
     target = _swap_target(match)
     proposals.swap(match, target, coordinator)
 
-    before = matching.rerun_preview(intake)
+    before = rerun_preview(intake)
     assert before == {"replaced": 2, "confirmed": 0, "locked": 0, "manual": 1, "forbidden": 0}
     second = run_matching(intake, coordinator)
     assert second.status == "succeeded", second.error
@@ -48,8 +49,8 @@ def test_cancelled_pair_is_never_proposed_again(participant_factory, intake, coo
     proposals.confirm([match], coordinator)
     proposals.cancel(match, coordinator, "Moved to another city")
 
-    assert [p.mentor for p in matching.suggestions(mentee)] == [str(other.pk)]
-    assert matching.rerun_preview(intake)["forbidden"] == 1
+    assert [p.mentor for p in suggestions(mentee)] == [str(other.pk)]
+    assert rerun_preview(intake)["forbidden"] == 1
     again = run_matching(intake, coordinator)
     assert again.summary["forbidden"] == 1
     assert Match.objects.get(mentee=mentee, status="proposed").mentor_id == other.pk

@@ -7,9 +7,10 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wagtail_buddy.matching import DEFAULT_WEIGHTS
 from wagtail_buddy.models import Participant
 from wagtail_buddy.services import explain
-from wagtail_buddy.services.matching import DEFAULT_WEIGHTS, suggestions
+from wagtail_buddy.services.pool import suggestions
 
 weights_st = st.fixed_dictionaries(
     {k: st.floats(0, 10, allow_nan=False) for k in DEFAULT_WEIGHTS})

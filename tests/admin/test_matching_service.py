@@ -1,4 +1,5 @@
-"""The bridge and the run lifecycle of ``services.matching`` (no HTTP)."""
+"""The run lifecycle (``services.matching``), the pool (``services.pool``) and the run
+configuration (``services.matching_config``), with no HTTP."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import pytest
 from django.utils import timezone
 from django_q.conf import Conf
 
+from wagtail_buddy.matching import CRITERIA, DEFAULT_WEIGHTS
 from wagtail_buddy.models import Match, MatchingRun, Participant
 from wagtail_buddy.services import explain, matching, proposals
 from wagtail_buddy.services.demo import create_demo_participants
+from wagtail_buddy.services.matching_config import (
+    CRITERION_LABELS,
+    MAX_WEIGHT,
+    clean_config,
+    criterion_label,
+)
+from wagtail_buddy.services.pool import load_pool, suggestions
 
 
 def test_run_proposes_pairs_and_updates_statuses(small_pool, intake, coordinator, run_matching):
@@ -120,7 +129,7 @@ def test_progress_is_persisted_with_heartbeat(intake, coordinator):
 def test_pool_loads_in_constant_queries(intake, django_assert_num_queries):
     create_demo_participants(intake, 150, 100, seed=3)
     with django_assert_num_queries(5):
-        pool = matching.load_pool(intake)
+        pool = load_pool(intake)
     assert len(pool.mentees) == 150 and len(pool.mentors) == 100
     assert all(m.languages for m in pool.mentees)
 
@@ -129,7 +138,7 @@ def test_withdrawn_and_unconfirmed_are_left_out(participant_factory, intake):
     participant_factory("international", status=Participant.Status.WITHDRAWN)
     participant_factory("international", status=Participant.Status.UNCONFIRMED)
     waiting = participant_factory("international")
-    pool = matching.load_pool(intake)
+    pool = load_pool(intake)
     assert [m.id for m in pool.mentees] == [str(waiting.pk)]
 
 
@@ -143,23 +152,23 @@ def test_suggestions_respect_capacity_and_rejections(participant_factory, intake
     proposals.pair_manually(other, full, coordinator)
     Match.objects.create(intake=intake, mentee=mentee, mentor=rejected,
                          status=Match.Status.REJECTED)
-    ids = [p.mentor for p in matching.suggestions(mentee)]
+    ids = [p.mentor for p in suggestions(mentee)]
     assert ids == [str(free.pk)]
 
 
 def test_invalid_weights_are_clamped():
-    config = matching.clean_config({"weights": {"languages": "x", "interests": 99,
-                                                "age": -3, "nope": 1}})
+    config = clean_config({"weights": {"languages": "x", "interests": 99,
+                                       "age": -3, "nope": 1}})
     assert "nope" not in config["weights"]
-    assert config["weights"]["interests"] == matching.MAX_WEIGHT
+    assert config["weights"]["interests"] == MAX_WEIGHT
     assert config["weights"]["age"] == 0
-    assert config["weights"]["languages"] == matching.DEFAULT_WEIGHTS["languages"]
+    assert config["weights"]["languages"] == DEFAULT_WEIGHTS["languages"]
 
 
 def test_criterion_labels_are_translated():
     from django.utils import translation
 
-    assert set(matching.CRITERION_LABELS) >= set(matching.CRITERIA)
+    assert set(CRITERION_LABELS) >= set(CRITERIA)
     with translation.override("en"):
-        assert matching.criterion_label("languages") == "Shared languages"
-    assert matching.criterion_label("unknown_key") == "unknown_key"
+        assert criterion_label("languages") == "Shared languages"
+    assert criterion_label("unknown_key") == "unknown_key"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_q.conf import Conf
 
 from tests.conftest import aria_references, make_coordinator
+from wagtail_buddy.matching import DEFAULT_WEIGHTS
 from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
 from wagtail_buddy.services import matching, proposals
 
@@ -53,7 +54,7 @@ def test_start_run_from_the_matching_page(logged_in, intake, small_pool,
                                           django_capture_on_commit_callbacks):
     page = logged_in.get(u("matching", intake.pk))
     assert page.status_code == 200 and "Shared languages" in page.content.decode()
-    data = {f"w_{k}": v for k, v in matching.DEFAULT_WEIGHTS.items()}
+    data = {f"w_{k}": v for k, v in DEFAULT_WEIGHTS.items()}
     data |= {"w_interests": "4", "save_as_default": "on"}
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(u("matching", intake.pk), data)
@@ -71,7 +72,7 @@ def test_start_run_from_the_matching_page(logged_in, intake, small_pool,
 
 
 def test_bad_weight_shows_message_and_keeps_input(logged_in, intake):
-    data = {f"w_{k}": v for k, v in matching.DEFAULT_WEIGHTS.items()}
+    data = {f"w_{k}": v for k, v in DEFAULT_WEIGHTS.items()}
     data |= {"w_age": "-2", "w_interests": "3.5"}
     response = logged_in.post(u("matching", intake.pk), data)
     body = response.content.decode()
@@ -84,7 +85,7 @@ def test_bad_weight_shows_message_and_keeps_input(logged_in, intake):
 def test_second_run_gets_a_message_not_a_500(logged_in, intake, coordinator, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
     matching.start_run(intake.programme, intake, coordinator, {})
-    data = {f"w_{k}": v for k, v in matching.DEFAULT_WEIGHTS.items()}
+    data = {f"w_{k}": v for k, v in DEFAULT_WEIGHTS.items()}
     response = logged_in.post(u("matching", intake.pk), data)
     assert response.status_code == 409
     assert "already in progress" in response.content.decode()

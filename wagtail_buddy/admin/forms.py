@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ..matching import CRITERIA, DEFAULT_WEIGHTS
 from ..models import Intake, Match
 from ..permissions import can_manage_settings, programmes_for_user
-from ..services.matching import MAX_WEIGHT, criterion_label
+from ..services.matching_config import MAX_WEIGHT, criterion_label
 from .params import is_id
 
 

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from ..matching import DEFAULT_WEIGHTS
 from ..vocabulary import language_name
-from .matching import DEFAULT_WEIGHTS, criterion_label
+from .matching_config import criterion_label, programme_config
 
 #: Lower bound (percent of the best possible score) of each band, best first.
 BANDS = (("good", 70), ("fair", 40), ("weak", 0))
@@ -187,9 +188,9 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
 
     from ..matching import score_matrix
     from ..models import Interest, Language, Match, Participant
-    from . import matching
+    from . import pool
 
-    spare = matching.spare_capacity(mentee.intake)
+    spare = pool.spare_capacity(mentee.intake)
     open_ids = [int(pk) for pk, free in spare.items() if free > 0]
     prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
                 Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
@@ -198,15 +199,15 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     if not mentors:
         return []
     ended = set(Match.objects.filter(
-        mentee=mentee, status__in=matching.ENDED_BY_COORDINATOR).values_list(
+        mentee=mentee, status__in=pool.ENDED_BY_COORDINATOR).values_list(
         "mentor_id", flat=True))
     me = Participant.objects.prefetch_related(*prefetch).get(pk=mentee.pk)
     for person in (me, *mentors):
         person._lang_codes = frozenset(_codes(person))
         person._interest_codes = frozenset(i.slug for i in person.interests.all())
-    weights = matching.programme_config(mentee.intake.programme)["weights"]
-    scores, _feasible = score_matrix([matching.to_mentee(me)],
-                                     [matching.to_mentor(m) for m in mentors], weights=weights)
+    weights = programme_config(mentee.intake.programme)["weights"]
+    scores, _feasible = score_matrix([pool.to_mentee(me)],
+                                     [pool.to_mentor(m) for m in mentors], weights=weights)
     rows = []
     for j, mentor in enumerate(mentors):
         rules = blocking_rules(me, mentor, ended_before=mentor.pk in ended)

@@ -26,8 +26,8 @@ from ...permissions import (
     can_view_participants,
     programmes_for_user,
 )
-from ...services import explain
-from ...services import matching as matching_service
+from ...services import explain, matching_config
+from ...services import pool as pool_service
 from ..modeladmin import index_url as participants_url
 from ..params import without_nul
 
@@ -165,8 +165,8 @@ def suggestion_context(intake: Intake, pairs, mentee=None) -> dict:
     ids = [int(p.mentor) for p in pairs]
     mentors = {m.pk: m for m in Participant.objects.filter(pk__in=ids).prefetch_related(
         *profile_prefetch())}
-    spare = matching_service.spare_capacity(intake)
-    weights = matching_service.programme_config(intake.programme)["weights"]
+    spare = pool_service.spare_capacity(intake)
+    weights = matching_config.programme_config(intake.programme)["weights"]
     return {"suggestions": [
         {"pair": p, "mentor": mentors[int(p.mentor)], "spare": spare.get(p.mentor, 0),
          "scored": scored(p.score, p.breakdown, weights, mentee, mentors[int(p.mentor)])}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
 from ...services import explain, proposals
-from ...services import matching as matching_service
+from ...services import pool as pool_service
 from ...services import stats as stats_service
 from .. import forms
 from ..search import search_people
@@ -33,7 +33,7 @@ class WaitingView(IntakeMixin, BuddyAdminView):
         context["q"] = q
         context["blocked"] = blocked
         context["free_buddies"] = sum(
-            1 for v in matching_service.spare_capacity(self.intake).values() if v > 0)
+            1 for v in pool_service.spare_capacity(self.intake).values() if v > 0)
         return context
 
 
@@ -61,7 +61,7 @@ class PairView(BuddyAdminView):
         if "override" in request.POST:
             return self.pair_anyway(request)
         mentor_id = request.POST.get("mentor", "")
-        options = {p.mentor: p for p in matching_service.suggestions(self.mentee, k=10)}
+        options = {p.mentor: p for p in pool_service.suggestions(self.mentee, k=10)}
         pair = options.get(mentor_id)
         if pair is None:
             messages.error(request, _("This buddy is not among the available suggestions."))
@@ -107,7 +107,7 @@ class PairView(BuddyAdminView):
         context["active_match"] = active
         if active is None:
             context.update(suggestion_context(
-                self.intake, matching_service.suggestions(self.mentee, k=5), self.mentee))
+                self.intake, pool_service.suggestions(self.mentee, k=5), self.mentee))
             context["near"] = explain.near_candidates(self.mentee)
             context["override_form"] = getattr(self, "override_form", None) \
                 or forms.PairAnywayForm()

@@ -13,8 +13,8 @@ from ...models import Match
 from ...permissions import (
     can_match,
 )
-from ...services import introductions, proposals
-from ...services import matching as matching_service
+from ...services import introductions, matching_config, proposals
+from ...services import pool as pool_service
 from .. import forms
 from ..modeladmin import inspect_url
 from ..search import search_people
@@ -74,7 +74,7 @@ class ProposalsView(IntakeMixin, BuddyAdminView):
                  "mentee": ["mentee__last_name", "pk"],
                  "mentor": ["mentor__last_name", "pk"]}[data["order"]]
         context.update(paginate(self.request, matches_for_listing(queryset.order_by(*order))))
-        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        weights = matching_config.programme_config(self.intake.programme)["weights"]
         context["rows"] = [(m, match_scored(m, weights)) for m in context["page_obj"]]
         context["filters"] = filters
         context["status"] = data["status"]
@@ -145,7 +145,7 @@ class MatchDetailView(BuddyAdminView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         match = self.match
-        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        weights = matching_config.programme_config(self.intake.programme)["weights"]
         context["match"] = match
         context["scored"] = match_scored(match, weights)
         context["note_form"] = self.note_form
@@ -222,7 +222,7 @@ class SwapView(BuddyAdminView):
     def post(self, request, match_id: int):
         self.load(match_id)
         mentor_id = request.POST.get("mentor", "")
-        options = {p.mentor: p for p in matching_service.suggestions(
+        options = {p.mentor: p for p in pool_service.suggestions(
             self.match.mentee, k=10, exclude_mentor_ids=[self.match.mentor_id])}
         pair = options.get(mentor_id)
         if pair is None:
@@ -241,10 +241,10 @@ class SwapView(BuddyAdminView):
         context = super().get_context_data(**kwargs)
         context["match"] = self.match
         context.update(suggestion_context(
-            self.intake, matching_service.suggestions(
+            self.intake, pool_service.suggestions(
                 self.match.mentee, k=5, exclude_mentor_ids=[self.match.mentor_id]),
             self.match.mentee))
         context["action_url"] = url("swap", self.match.pk)
-        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        weights = matching_config.programme_config(self.intake.programme)["weights"]
         context["current"] = match_scored(self.match, weights)
         return context

@@ -12,8 +12,9 @@ from ...models import MatchingRun
 from ...permissions import (
     can_manage_settings,
 )
-from ...services import explain
+from ...services import explain, matching_config
 from ...services import matching as matching_service
+from ...services import pool as pool_service
 from ...services import stats as stats_service
 from .. import forms
 from .base import BuddyAdminView, IntakeMixin, url
@@ -39,7 +40,7 @@ class MatchingView(IntakeMixin, BuddyAdminView):
             return self.render_to_response(self.get_context_data(), status=400)
         config = self.form.config()
         if self.form.cleaned_data.get("save_as_default") and can_manage_settings(request.user):
-            matching_service.save_programme_config(programme, config, request.user)
+            matching_config.save_programme_config(programme, config, request.user)
         try:
             run = matching_service.start_run(programme, self.intake, request.user, config)
         except matching_service.MatchingRunError as exc:
@@ -50,14 +51,14 @@ class MatchingView(IntakeMixin, BuddyAdminView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        config = matching_service.programme_config(self.intake.programme)
+        config = matching_config.programme_config(self.intake.programme)
         context["form"] = self.form or forms.RunForm(user=self.request.user,
                                                      initial_config=config)
         context["runs"] = list(MatchingRun.objects.filter(intake=self.intake)
                                .select_related("requested_by")[:10])
         context["active_run"] = next((r for r in context["runs"] if r.is_active), None)
         context["pool"] = stats_service.intake_summary([self.intake])[self.intake.pk]
-        context["rerun"] = matching_service.rerun_preview(self.intake)
+        context["rerun"] = pool_service.rerun_preview(self.intake)
         return context
 
 
@@ -120,7 +121,7 @@ class RunView(BuddyAdminView):
         context["mean_scale"] = {**explain.scale(summary.get("mean_score") or 0, weights),
                                  "best": explain.best_possible(weights)}
         context["config_rows"] = [
-            (matching_service.criterion_label(k), v)
+            (matching_config.criterion_label(k), v)
             for k, v in (run.config or {}).get("weights", {}).items()]
         return context
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ...services import explain
-from ...services import matching as matching_service
+from ...services import explain, matching_config
 from ...services import stats as stats_service
 from .base import BuddyAdminView, IntakeMixin
 
@@ -18,7 +17,7 @@ class StatsView(IntakeMixin, BuddyAdminView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["stats"] = stats_service.intake_stats(self.intake)
-        weights = matching_service.programme_config(self.intake.programme)["weights"]
+        weights = matching_config.programme_config(self.intake.programme)["weights"]
         mean = context["stats"]["matches"]["mean_score"] or 0
         context["mean_scale"] = {**explain.scale(mean, weights),
                                  "best": explain.best_possible(weights)}

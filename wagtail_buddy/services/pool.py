@@ -1,0 +1,208 @@
+"""An intake as the engine sees it: profiles, spare capacity, kept and forbidden pairs.
+
+:func:`load_pool` reads an intake's matchable participants in a constant number of queries
+and turns them into the engine's ``Mentee`` and ``Mentor`` profiles
+for a run (``services.matching``). :func:`suggestions` builds the same profiles for one
+mentee and the buddies with a free place (:func:`spare_capacity`).
+
+Re-running keeps every coordinator decision: confirmed pairs, locked proposals and
+proposals a coordinator made by hand (a swap) are passed to the engine as locked pairs, and
+pairs a coordinator rejected or cancelled are passed as forbidden pairs, so they are never
+proposed again. ``rerun_preview`` says beforehand what a run will replace.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from ..matching import Mentee, Mentor, Pair, suggest
+from ..models import Intake, Match, Participant
+from .matching_config import programme_config
+
+
+def _codes(participants: Iterable[Participant]) -> None:
+    """Cache language codes and interest slugs on each participant (2 queries in total)."""
+    participants = list(participants)
+    ids = [p.pk for p in participants]
+    langs: dict[int, set[str]] = {pk: set() for pk in ids}
+    interests: dict[int, set[str]] = {pk: set() for pk in ids}
+    lang_through = Participant.languages.through
+    interest_through = Participant.interests.through
+    for chunk in _chunks(ids):
+        for pid, code in lang_through.objects.filter(participant_id__in=chunk).values_list(
+                "participant_id", "language_id"):
+            langs[pid].add(code)
+        for pid, slug in interest_through.objects.filter(participant_id__in=chunk).values_list(
+                "participant_id", "interest__slug"):
+            interests[pid].add(slug)
+    for p in participants:
+        p._lang_codes = frozenset(langs[p.pk])
+        p._interest_codes = frozenset(interests[p.pk])
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    # SQLite limits the number of query parameters; large pools are read in slices.
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+PROFILE_FIELDS = (
+    "pk", "role", "status", "gender", "gender_preference", "university", "faculty",
+    "birth_year", "nationality", "arrival_date", "available_from", "available_until",
+    "capacity", "exchange_country",
+)
+
+
+def to_mentee(p: Participant) -> Mentee:
+    return Mentee(
+        id=str(p.pk), gender=p.gender or "", gender_preference=p.gender_preference or "any",
+        languages=getattr(p, "_lang_codes", frozenset()),
+        interests=getattr(p, "_interest_codes", frozenset()),
+        university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
+        nationality=str(p.nationality or ""), arrival=p.arrival_date,
+    )
+
+
+def to_mentor(p: Participant, capacity: int | None = None) -> Mentor:
+    return Mentor(
+        id=str(p.pk), capacity=max(1, capacity if capacity is not None else p.capacity),
+        gender=p.gender or "", gender_preference=p.gender_preference or "any",
+        languages=getattr(p, "_lang_codes", frozenset()),
+        interests=getattr(p, "_interest_codes", frozenset()),
+        university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
+        available_from=p.available_from, available_until=p.available_until,
+        exchange_country=str(p.exchange_country or ""),
+    )
+
+
+@dataclass
+class Pool:
+    """An intake as the engine sees it, plus what the writer needs to know."""
+
+    mentees: list[Mentee] = field(default_factory=list)
+    mentors: list[Mentor] = field(default_factory=list)
+    locked: list[tuple[str, str]] = field(default_factory=list)
+    forbidden: list[tuple[str, str]] = field(default_factory=list)
+    kept_match_ids: list[int] = field(default_factory=list)
+    participant_ids: list[int] = field(default_factory=list)
+
+
+#: Matches a re-run keeps: confirmed, locked, or made by a coordinator's hand.
+KEPT = (Q(status=Match.Status.CONFIRMED)
+        | Q(status=Match.Status.PROPOSED) & (Q(locked=True) | Q(source=Match.Source.MANUAL)))
+#: Matches a re-run replaces: the engine's own open proposals nobody touched.
+REPLACED = Q(status=Match.Status.PROPOSED, locked=False, source=Match.Source.ENGINE)
+#: Pairs never proposed again (by runs or suggestions) once a coordinator ended them.
+ENDED_BY_COORDINATOR = (Match.Status.REJECTED, Match.Status.CANCELLED)
+
+
+def rerun_preview(intake: Intake) -> dict[str, int]:
+    """What the next run of ``intake`` will replace and keep (one aggregate query)."""
+    counts = Match.objects.filter(intake=intake).order_by().aggregate(
+        n_replaced=Count("pk", filter=REPLACED),
+        n_confirmed=Count("pk", filter=Q(status=Match.Status.CONFIRMED)),
+        n_locked=Count("pk", filter=Q(status=Match.Status.PROPOSED, locked=True)),
+        n_manual=Count("pk", filter=Q(status=Match.Status.PROPOSED, locked=False,
+                                      source=Match.Source.MANUAL)),
+        n_forbidden=Count("pk", filter=Q(status__in=ENDED_BY_COORDINATOR)),
+    )
+    return {key.removeprefix("n_"): value for key, value in counts.items()}
+
+
+def pool_participants(intake: Intake) -> QuerySet:
+    return Participant.objects.filter(intake=intake).matchable().only(*PROFILE_FIELDS)
+
+
+def load_pool(intake: Intake) -> Pool:
+    """Participants -> Mentor/Mentee, locked and forbidden pairs; 5 queries whatever the size.
+
+    Locked pairs: confirmed matches, locked proposals and hand-made (swapped) proposals
+    whose both sides are still in the pool (their mentors' capacity is raised if a
+    coordinator paired beyond it). Mentees in an active match with someone who left the
+    pool are left out rather than re-paired.
+    Forbidden pairs: every match a coordinator rejected or cancelled in this intake.
+    """
+    people = list(pool_participants(intake).order_by("pk"))
+    _codes(people)
+    by_pk = {p.pk: p for p in people}
+    kept = list(
+        Match.objects.filter(intake=intake).filter(KEPT)
+        .values_list("pk", "mentee_id", "mentor_id")
+    )
+    rejected = Match.objects.filter(
+        intake=intake, status__in=ENDED_BY_COORDINATOR).values_list("mentee_id", "mentor_id")
+    pool = Pool(participant_ids=list(by_pk))
+    taken: set[int] = set()
+    load: Counter[int] = Counter()
+    for match_pk, mentee_id, mentor_id in kept:
+        taken.add(mentee_id)
+        mentee, mentor = by_pk.get(mentee_id), by_pk.get(mentor_id)
+        if mentee and mentor and mentee.role == Participant.Role.INTERNATIONAL \
+                and mentor.role == Participant.Role.LOCAL:
+            pool.locked.append((str(mentee_id), str(mentor_id)))
+            pool.kept_match_ids.append(match_pk)
+            load[mentor_id] += 1
+    locked_mentees = {int(a) for a, _b in pool.locked}
+    for p in people:
+        if p.role == Participant.Role.LOCAL:
+            pool.mentors.append(to_mentor(p, max(p.capacity, load[p.pk])))
+        elif p.pk not in taken or p.pk in locked_mentees:
+            pool.mentees.append(to_mentee(p))
+    locked_set = set(pool.locked)
+    pool.forbidden = [
+        (str(a), str(b)) for a, b in set(rejected)
+        if a in by_pk and b in by_pk and (str(a), str(b)) not in locked_set
+        and by_pk[a].role == Participant.Role.INTERNATIONAL
+        and by_pk[b].role == Participant.Role.LOCAL
+    ]
+    return pool
+
+
+def spare_capacity(intake: Intake) -> dict[str, int]:
+    """Mentor id -> free slots (capacity minus active matches), one query."""
+    rows = (
+        Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL).matchable()
+        .annotate(active=Count("mentee_matches", filter=Q(
+            mentee_matches__status__in=Match.ACTIVE)))
+        .values_list("pk", "capacity", "active")
+    )
+    return {str(pk): max(0, capacity - active) for pk, capacity, active in rows}
+
+
+def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[int] = (),
+                weights: Mapping[str, float] | None = None) -> list[Pair]:
+    """Top-``k`` feasible mentors with spare capacity for ``mentee``.
+
+    Never a pair a coordinator rejected or cancelled before.
+    """
+    intake = mentee.intake
+    spare = spare_capacity(intake)
+    excluded = {str(pk) for pk in exclude_mentor_ids}
+    # Only mentors with a free place can be suggested: loading just those keeps this fast
+    # late in the semester, when most of thousands of buddies are full.
+    open_ids = [int(pk) for pk, free in spare.items() if free > 0 and pk not in excluded]
+    mentors = list(
+        Participant.objects.filter(pk__in=open_ids).only(*PROFILE_FIELDS).order_by("pk")
+    ) if len(open_ids) <= 5000 else list(
+        Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL).matchable()
+        .exclude(pk__in=[int(pk) for pk in excluded]).only(*PROFILE_FIELDS).order_by("pk")
+    )
+    if not mentors:
+        return []
+    mentee_row = Participant.objects.only(*PROFILE_FIELDS).get(pk=mentee.pk)
+    _codes([mentee_row, *mentors])
+    forbidden = [
+        (str(a), str(b)) for a, b in Match.objects.filter(
+            intake=intake, mentee=mentee, status__in=ENDED_BY_COORDINATOR,
+            mentor__in=[m.pk for m in mentors],
+        ).values_list("mentee_id", "mentor_id")
+    ]
+    if weights is None:
+        weights = programme_config(intake.programme)["weights"]
+    return suggest(to_mentee(mentee_row), [to_mentor(m) for m in mentors],
+                   spare_capacity=spare, weights=weights,
+                   forbidden=forbidden, k=k)
