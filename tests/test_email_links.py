@@ -11,7 +11,7 @@ from wagtail.models import Locale, Page, Site
 
 from tests.conftest import make_participant, make_programme
 from wagtail_buddy.models import Intake, OutboundEmail
-from wagtail_buddy.services import emails, signup, tokens
+from wagtail_buddy.services import email_rendering, signup, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
@@ -73,8 +73,8 @@ def test_a_batch_resolves_the_page_once(home_page, django_assert_max_num_queries
     for person in people:
         signup.send_confirmation(person)
     rows = list(OutboundEmail.objects.select_related("participant__intake__programme"))
-    emails.build_context(rows[0])  # the first email resolves the page and its Site
+    email_rendering.build_context(rows[0])  # the first email resolves the page and its Site
     with django_assert_max_num_queries(0):
-        contexts = [emails.build_context(row) for row in rows[1:]]
+        contexts = [email_rendering.build_context(row) for row in rows[1:]]
     assert all(c["confirm_url"].startswith("https://lyon.example.org/buddy-batch/")
                for c in contexts)

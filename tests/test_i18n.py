@@ -176,7 +176,7 @@ def test_programme_page_under_language_prefix(client, programme, intake, lang):
 
 @pytest.mark.django_db
 def test_confirm_email_is_rendered_in_the_participant_language(participant_factory, programme):
-    from wagtail_buddy.services.emails import render_email
+    from wagtail_buddy.services.email_rendering import render_email
 
     participant = participant_factory(preferred_language="fr")
     email = OutboundEmail.objects.create(

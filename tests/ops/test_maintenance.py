@@ -62,7 +62,7 @@ def test_remind_unconfirmed_once(signups, settings):
 
 def test_reminder_template_renders(signups):
     """The student journey's 'confirm_reminder' template renders with our context."""
-    from wagtail_buddy.services.emails import render_email
+    from wagtail_buddy.services.email_rendering import render_email
 
     maintenance.remind_unconfirmed()
     message = render_email(OutboundEmail.objects.get())

@@ -10,7 +10,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeData
 
 from wagtail_buddy.models import Match, OutboundEmail
-from wagtail_buddy.services.emails import render_email
+from wagtail_buddy.services.email_rendering import render_email
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '"><img src=x onerror=alert(1)>'

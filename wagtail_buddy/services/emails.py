@@ -4,9 +4,9 @@
 once) and, after the transaction commits, wakes the sender: one ``tasks.send_outbox`` task
 that sends every due row. While such a task waits for a worker, new rows do not enqueue
 another (``kick_sender``): a sign-up surge costs the queue one task per worker turn instead of
-one per email, and a sign-up no task row. Templates live under
-``wagtail_buddy/emails/<purpose>_subject.txt``, ``<purpose>.txt`` and, optionally,
-``<purpose>.html``; they are rendered in the participant's preferred language.
+one per email, and a sign-up no task row. This module decides when and whether a row is
+sent; turning a row into a message (context, links, templates, language) is
+``email_rendering``'s job.
 
 Delivery is at most once per row, with one named exception. A worker first *claims* the row
 with one conditional ``UPDATE ... WHERE status = 'queued'`` (committed at once, so no
@@ -30,22 +30,20 @@ from collections.abc import Iterable
 from datetime import timedelta
 from email.utils import parseaddr
 
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import Count, F, Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ..caching import forget
 from ..conf import buddy_settings
 from ..models import EmailAttempt, OutboundEmail, Participant
-from .plaintext import render_text
+from .email_rendering import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +70,8 @@ def queue_email(
 ) -> OutboundEmail:
     """Queue ``purpose`` for ``participant`` once per ``key``; returns the (maybe existing) row.
 
-    ``context`` must be JSON-serialisable (ids, not objects); ``build_context`` turns it
-    into template context at send time, so nothing personal is duplicated in the outbox.
+    ``context`` must be JSON-serialisable (ids, not objects); ``email_rendering.build_context``
+    turns it into template context at send time, so nothing personal is duplicated in the outbox.
     """
     try:
         # Insert first (the common case is a new row): one statement, no SELECT.
@@ -247,70 +245,6 @@ def enqueue_many(email_ids: Iterable[int]) -> None:
             enqueue_send(email_id)
         except Exception:  # noqa: BLE001 - the outbox sweeper retries it
             logger.exception("Could not enqueue buddy email %s; the sweeper will", email_id)
-
-
-def build_context(email: OutboundEmail) -> dict:
-    """Template context for ``email``: the participant, their programme, and referenced rows."""
-    from ..models import Match
-
-    participant = email.participant
-    programme = participant.intake.programme
-    context = {
-        "participant": participant,
-        "programme": programme,
-        "intake": participant.intake,
-        "site_url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/"),
-        **{k: v for k, v in email.context.items() if not k.endswith("_id") and k != "links"},
-    }
-    if email.context.get("links"):
-        context.update(_links(participant, email.context["links"]))
-    if "match_id" in email.context:
-        match = Match.objects.select_related("mentee", "mentor").filter(
-            pk=email.context["match_id"]).first()
-        context["match"] = match
-        if match:
-            context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
-    return context
-
-
-def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
-    """Private links named in the context, signed at send time (keeps the request cheap)."""
-    from . import tokens
-
-    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
-    return {name: builders[name](participant) for name in names if name in builders}
-
-
-def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
-    """Render ``email`` in the participant's language.
-
-    Subject and text body are plain text (``plaintext.render_text``: not HTML-escaped, not
-    marked safe); only the HTML alternative is rendered with HTML escaping.
-    """
-    from django.template import TemplateDoesNotExist
-
-    participant = email.participant
-    context = build_context(email)
-    base = f"wagtail_buddy/emails/{email.purpose}"
-    with translation.override(participant.preferred_language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_text(f"{base}_subject.txt", context).split())
-        text = render_text(f"{base}.txt", context)
-        try:
-            html = render_to_string(f"{base}.html", context)
-        except TemplateDoesNotExist:
-            html = None
-    programme = context["programme"]
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=buddy_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
-        to=[participant.email],
-        reply_to=[programme.contact_email] if programme.contact_email else None,
-        headers={"X-Buddy-Purpose": email.purpose},
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
-    return message
 
 
 def claim(email_id: int) -> bool:

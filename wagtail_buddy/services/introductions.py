@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Intake, Match, OutboundEmail
-from .emails import dedup_key_for, queue_emails, render_email
+from .email_rendering import render_email
+from .emails import dedup_key_for, queue_emails
 from .proposals import audit_matches
 
 PURPOSE = "introduction"

@@ -1,0 +1,88 @@
+"""Rendering one outbox email: template context, private links, subject and bodies.
+
+Kept apart from the outbox (``emails``), which decides when and whether a row is sent; this
+module only turns a row into a message, when it is sent or for a coordinator's preview. The
+row's ``context`` holds ids, not objects, so nothing personal is duplicated in the outbox:
+``build_context`` turns it into template context (the participant, their programme, the
+referenced rows) and signs the private links it names, at send time rather than in the
+sign-up request. Templates live under ``wagtail_buddy/emails/<purpose>_subject.txt``,
+``<purpose>.txt`` and, optionally, ``<purpose>.html``; they are rendered in the
+participant's preferred language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from ..conf import buddy_settings
+from ..models import OutboundEmail, Participant
+from .plaintext import render_text
+
+
+def build_context(email: OutboundEmail) -> dict:
+    """Template context for ``email``: the participant, their programme, and referenced rows."""
+    from ..models import Match
+
+    participant = email.participant
+    programme = participant.intake.programme
+    context = {
+        "participant": participant,
+        "programme": programme,
+        "intake": participant.intake,
+        "site_url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/"),
+        **{k: v for k, v in email.context.items() if not k.endswith("_id") and k != "links"},
+    }
+    if email.context.get("links"):
+        context.update(_links(participant, email.context["links"]))
+    if "match_id" in email.context:
+        match = Match.objects.select_related("mentee", "mentor").filter(
+            pk=email.context["match_id"]).first()
+        context["match"] = match
+        if match:
+            context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
+    return context
+
+
+def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
+    """Private links named in the context, signed at send time (keeps the request cheap)."""
+    from . import tokens
+
+    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
+    return {name: builders[name](participant) for name in names if name in builders}
+
+
+def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
+    """Render ``email`` in the participant's language.
+
+    Subject and text body are plain text (``plaintext.render_text``: not HTML-escaped, not
+    marked safe); only the HTML alternative is rendered with HTML escaping.
+    """
+    from django.template import TemplateDoesNotExist
+
+    participant = email.participant
+    context = build_context(email)
+    base = f"wagtail_buddy/emails/{email.purpose}"
+    with translation.override(participant.preferred_language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_text(f"{base}_subject.txt", context).split())
+        text = render_text(f"{base}.txt", context)
+        try:
+            html = render_to_string(f"{base}.html", context)
+        except TemplateDoesNotExist:
+            html = None
+    programme = context["programme"]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=buddy_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+        to=[participant.email],
+        reply_to=[programme.contact_email] if programme.contact_email else None,
+        headers={"X-Buddy-Purpose": email.purpose},
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
