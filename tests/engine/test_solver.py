@@ -11,7 +11,7 @@ from wagtail_buddy.matching.auction import estimate_prices
 from wagtail_buddy.matching.duals import INF
 from wagtail_buddy.matching.solver import assign
 
-SETTINGS = settings(max_examples=120, deadline=None,
+SETTINGS = settings(max_examples=400, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

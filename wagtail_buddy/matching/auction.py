@@ -119,7 +119,11 @@ def estimate_prices(
     price = np.zeros(m, np.int64)
     if not len(values) or n_rows == 0:
         return price
-    indptr, cols, vals = _csr(n_rows, rows, cols, values)
+    open_ = capacity[np.asarray(cols)] > 0  # a mentor without a slot can take no bid
+    indptr, cols, vals = _csr(n_rows, np.asarray(rows)[open_], np.asarray(cols)[open_],
+                              np.asarray(values)[open_])
+    if not len(vals):
+        return price
     span = int(vals.max() - vals.min()) + 1
     if not scaling:
         _phase(indptr, cols, vals, capacity, price, max(1, span // EPS_SINGLE_SHARE),
