@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -155,3 +156,21 @@ def aria_references(html: str) -> tuple[list[str], list[str]]:
     references = [ref for value in re.findall(r'aria-describedby="([^"]*)"', html)
                   for ref in value.split()]
     return references, [ref for ref in references if ref not in ids]
+
+
+def url_routes(patterns=None, prefix: str = "", names: tuple = ()):
+    """Every URL pattern of the project as ``(regex path, namespace, name)``."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        regex = str(p.pattern.regex.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
+        if isinstance(p, URLResolver):
+            yield from url_routes(p.url_patterns, prefix + regex, names + (p.namespace or "",))
+        elif isinstance(p, URLPattern):
+            yield prefix + regex, ":".join(n for n in names if n), p.name or ""
+
+
+def add_template_dir(settings, directory):
+    """Append ``directory`` to the first template engine's DIRS (for test-only templates)."""
+    engines = [dict(engine) for engine in settings.TEMPLATES]
+    engines[0]["DIRS"] = [*engines[0]["DIRS"], directory]
+    settings.TEMPLATES = engines
+    return directory

@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.conftest import add_template_dir
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 @pytest.fixture
 def ops_templates(settings):
     """Adds tests/ops/templates so the 'ops_ping' email purpose renders."""
-    engines = [dict(engine) for engine in settings.TEMPLATES]
-    engines[0]["DIRS"] = [*engines[0]["DIRS"], TEMPLATES_DIR]
-    settings.TEMPLATES = engines
-    return TEMPLATES_DIR
+    return add_template_dir(settings, TEMPLATES_DIR)
 
 
 def require_postgres() -> None:

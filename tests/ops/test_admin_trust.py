@@ -10,27 +10,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import make_coordinator, make_programme
+from tests.conftest import make_coordinator, make_programme, url_routes
+from wagtail_buddy.models import Match, MatchingRun
 
 SCRIPT = "<script>alert('xss')</script>"
 ATTR = '"><img src=x onerror=alert(1)>'
 
 
-def walk(patterns, prefix: str = "", names: tuple = ()):
-    for p in patterns:
-        regex = str(p.pattern.regex.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
-        if isinstance(p, URLResolver):
-            yield from walk(p.url_patterns, prefix + regex, names + (p.namespace or "",))
-        elif isinstance(p, URLPattern):
-            yield prefix + regex, ":".join(n for n in names if n), p.name or ""
-
-
 def buddy_admin_urls(ids: dict[str, int]) -> list[str]:
     """Concrete admin URLs of the app, parameters filled from ``ids`` (pk -> our rows)."""
     urls = []
-    for regex, namespace, name in walk(get_resolver().url_patterns):
+    for regex, namespace, name in url_routes():
         if not regex.startswith("admin/") or "buddy" not in f"{regex} {namespace} {name}":
             continue
         url, ok = "/" + regex, True
@@ -53,15 +44,24 @@ def victim(participant_factory, interests):
     return participant_factory(**fields)
 
 
-def ids_for(victim, programme) -> dict[str, int]:
+@pytest.fixture
+def ids(victim, programme, participant_factory) -> dict[str, int]:
+    """URL parameters -> real rows: the victim, a proposal pairing them with a buddy who
+    typed the same payloads, and a finished run, so match and run pages show their data."""
+    buddy = participant_factory("local", first_name=SCRIPT, last_name=ATTR, motivation=SCRIPT)
+    match = Match.objects.create(intake=victim.intake, mentee=victim, mentor=buddy,
+                                 status=Match.Status.PROPOSED,
+                                 coordinator_note=SCRIPT)
+    run = MatchingRun.objects.create(programme=programme, intake=victim.intake,
+                                     status=MatchingRun.Status.SUCCEEDED)
     return {"pk": victim.pk, "participant": victim.pk, "participant_pk": victim.pk,
             "intake": victim.intake_id, "intake_pk": victim.intake_id,
             "programme": programme.pk, "page": programme.pk, "page_id": programme.pk,
-            "id": victim.pk, "object_id": victim.pk}
+            "id": victim.pk, "object_id": victim.pk, "match": match.pk, "run": run.pk}
 
 
-def test_anonymous_gets_the_login_never_data(client, victim, programme):
-    for url in buddy_admin_urls(ids_for(victim, programme)):
+def test_anonymous_gets_the_login_never_data(client, victim, ids):
+    for url in buddy_admin_urls(ids):
         response = client.get(url)
         assert response.status_code in (302, 401, 403, 404, 405), (url, response.status_code)
         if response.status_code == 302:
@@ -69,7 +69,7 @@ def test_anonymous_gets_the_login_never_data(client, victim, programme):
         assert b"alert(" not in response.content
 
 
-def test_admin_user_without_buddy_permissions_sees_nothing(client, victim, programme,
+def test_admin_user_without_buddy_permissions_sees_nothing(client, victim, ids,
                                                           django_user_model):
     from django.contrib.auth.models import Group, Permission
 
@@ -78,28 +78,28 @@ def test_admin_user_without_buddy_permissions_sees_nothing(client, victim, progr
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     plain.groups.add(group)
     client.force_login(plain)
-    for url in buddy_admin_urls(ids_for(victim, programme)):
+    for url in buddy_admin_urls(ids):
         response = client.get(url)
         assert response.status_code < 500, url
         assert b"alert(" not in response.content and victim.email.encode() not in \
             response.content, f"{url} shows a participant to a user without permission"
 
 
-def test_coordinator_of_another_programme_sees_nothing(client, victim, programme, home_page,
+def test_coordinator_of_another_programme_sees_nothing(client, victim, ids, home_page,
                                                        django_user_model):
     other = make_coordinator(django_user_model, "other", make_programme(home_page, "Other"))
     client.force_login(other)
-    for url in buddy_admin_urls(ids_for(victim, programme)):
+    for url in buddy_admin_urls(ids):
         response = client.get(url)
         assert response.status_code < 500, url
         assert victim.email.encode() not in response.content, \
             f"{url} shows another programme's participant"
 
 
-def test_student_input_is_escaped_in_every_admin_page(client, victim, programme, coordinator):
+def test_student_input_is_escaped_in_every_admin_page(client, ids, coordinator):
     client.force_login(coordinator)
     shown = []
-    for url in buddy_admin_urls(ids_for(victim, programme)):
+    for url in buddy_admin_urls(ids):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
         body = response.content.decode()
@@ -108,11 +108,12 @@ def test_student_input_is_escaped_in_every_admin_page(client, victim, programme,
         if "&lt;script&gt;alert(" in body or "\\u003Cscript\\u003E" in body:
             shown.append(url)
     assert shown, "no admin page shows the participant, so escaping was not checked"
+    assert f"/admin/buddy/match/{ids['match']}/" in shown, "the match page was not checked"
 
 
-def test_json_endpoints_require_login_and_permission(client, victim, programme, coordinator):
+def test_json_endpoints_require_login_and_permission(client, ids, coordinator):
     client.force_login(coordinator)
-    urls = buddy_admin_urls(ids_for(victim, programme))
+    urls = buddy_admin_urls(ids)
     json_urls = [u for u in urls
                  if client.get(u).get("Content-Type", "").startswith("application/json")]
     assert json_urls, "no admin JSON endpoint found"

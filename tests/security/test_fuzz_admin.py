@@ -14,12 +14,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_coordinator, make_participant, make_programme
+from tests.conftest import make_coordinator, make_participant, make_programme, url_routes
 from wagtail_buddy.models import Intake, Match, MatchingRun
 
 BAD_IDS = ["abc", "0", "²", "١٢٣", "9" * 25, "9223372036854775808", "1e3", "%00", "-1"]
@@ -40,21 +39,12 @@ FUZZ = settings(max_examples=4, deadline=None, derandomize=True,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def walk(patterns, prefix: str = "", names: tuple = ()):
-    for p in patterns:
-        regex = str(p.pattern.regex.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
-        if isinstance(p, URLResolver):
-            yield from walk(p.url_patterns, prefix + regex, names + (p.namespace or "",))
-        elif isinstance(p, URLPattern):
-            yield prefix + regex, ":".join(n for n in names if n), p.name or ""
-
-
 GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)")
 
 
 def admin_routes() -> list[str]:
     """Every buddy admin route as a regex-shaped template with named groups."""
-    routes = sorted({regex for regex, ns, name in walk(get_resolver().url_patterns)
+    routes = sorted({regex for regex, ns, name in url_routes()
                      if regex.startswith("admin/") and "buddy" in f"{regex} {ns} {name}"})
     assert len(routes) > 15, f"the buddy admin routes were not found: {routes}"
     return routes

@@ -59,38 +59,35 @@ class Forbidden:
         self.n_cols = n_cols
         self.keys = np.unique(rows.astype(np.int64) * n_cols + cols.astype(np.int64))
 
-    def apply(
-        self, feasible: np.ndarray, rows: np.ndarray, col_pos: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Clear forbidden pairs in a block whose rows are ``rows`` (sorted) x all cols, or
-        x a column subset when ``col_pos`` maps a column to its block position (-1: absent)."""
+    def in_block(
+        self, rows: np.ndarray, col_pos: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Block positions ``(i, j)`` of the forbidden pairs in a block whose rows are ``rows``
+        (sorted) x all cols, or x a column subset when ``col_pos`` maps a column to its block
+        position (-1: absent)."""
+        empty = np.zeros(0, np.int64)
         if not len(self.keys) or not len(rows):
-            return feasible
+            return empty, empty
         lo = np.searchsorted(self.keys, int(rows[0]) * self.n_cols)
         hi = np.searchsorted(self.keys, (int(rows[-1]) + 1) * self.n_cols)
-        if lo == hi:
-            return feasible
         r, c = np.divmod(self.keys[lo:hi], self.n_cols)
         pos = np.searchsorted(rows, r)
         ok = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == r)
         if col_pos is not None:
             c = col_pos[c]
             ok &= c >= 0
+        return pos[ok], c[ok]
+
+    def apply(
+        self, feasible: np.ndarray, rows: np.ndarray, col_pos: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``feasible`` with the block's forbidden pairs cleared (a copy when any)."""
+        i, j = self.in_block(rows, col_pos)
+        if not len(i):
+            return feasible
         feasible = feasible.copy()
-        feasible[pos[ok], c[ok]] = False
+        feasible[i, j] = False
         return feasible
-
-
-    def mark(self, blocked: np.ndarray, rows: np.ndarray) -> None:
-        """Set ``blocked`` (rows x all cols, or more) at the forbidden pairs, in place."""
-        if not len(self.keys) or not len(rows):
-            return
-        lo = np.searchsorted(self.keys, int(rows[0]) * self.n_cols)
-        hi = np.searchsorted(self.keys, (int(rows[-1]) + 1) * self.n_cols)
-        r, c = np.divmod(self.keys[lo:hi], self.n_cols)
-        pos = np.searchsorted(rows, r)
-        ok = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == r)
-        blocked[pos[ok], c[ok]] = True
 
 
 @dataclass
@@ -179,7 +176,7 @@ class _Pass:
             np.matmul(self.model.A[rows], self.B.T, out=total)
             np.matmul(self.model.FA[rows], self.FB.T, out=fval)
         np.less(fval, 0.5, out=blocked)
-        self.forbidden.mark(blocked, rows)
+        blocked[self.forbidden.in_block(rows)] = True
         return total, blocked
 
     def top_k(self, rows: np.ndarray) -> tuple:

@@ -108,17 +108,16 @@ def _square_lap(n_rows: int, g: Slots, slot_price: np.ndarray) -> np.ndarray:
     c = np.concatenate([g.cols, S + np.arange(n_rows), np.arange(S), S + g.rows])
     w = np.concatenate([g.w, np.zeros(n_rows + S + E, np.int64)])
     v = np.concatenate([slot_price, np.zeros(n_rows, np.int64)])
-    gain = w - v[c]
-    u = np.full(n_sq, -INF, np.int64)
-    np.maximum.at(u, r, gain)
-    cost = u[r] - gain + 1  # reduced cost + 1 >= 1
-    if cost.max() >= EXACT_FLOAT // 4:
-        raise ValueError("candidate weights too large for exact float64 arithmetic")
     order = np.argsort(r, kind="stable")
     indptr = np.zeros(n_sq + 1, np.int64)
     np.cumsum(np.bincount(r, minlength=n_sq), out=indptr[1:])
+    gain = (w - v[c])[order]  # grouped by row; every row has an edge (its own column)
+    u = np.maximum.reduceat(gain, indptr[:-1])
+    cost = np.repeat(u, np.diff(indptr)) - gain + 1  # reduced cost + 1 >= 1
+    if cost.max() >= EXACT_FLOAT // 4:
+        raise ValueError("candidate weights too large for exact float64 arithmetic")
     graph = csr_array(
-        (cost[order].astype(np.float64), c[order].astype(np.int32), indptr.astype(np.int32)),
+        (cost.astype(np.float64), c[order].astype(np.int32), indptr.astype(np.int32)),
         shape=(n_sq, n_sq),
     )
     sq_rows, sq_cols = min_weight_full_bipartite_matching(graph)
