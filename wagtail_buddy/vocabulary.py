@@ -1,10 +1,16 @@
-"""Controlled vocabularies: ISO 639-1 languages, named through Babel in every locale."""
+"""Controlled vocabularies: ISO 639-1 languages, named in the app's six locales.
 
+The names are CLDR data shipped as ``data/language_names.json``, written by
+``scripts/build_language_names.py`` with Babel at development time: Babel itself (36 MB)
+is not installed with the app.
+"""
+
+import json
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
+from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from django.utils import translation
 from django.utils.choices import BaseChoiceIterator
 
@@ -30,21 +36,31 @@ class ChoiceList(BaseChoiceIterator):
         return self  # immutable: nothing to copy when Django deep-copies a form's fields
 
 
+NAMES_FILE = Path(__file__).resolve().parent / "data" / "language_names.json"
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(NAMES_FILE.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def iso639_1_codes() -> tuple[str, ...]:
-    """All two-letter ISO 639-1 codes Babel knows a name for."""
-    names = Locale("en").languages
-    return tuple(sorted(code for code in names if len(code) == 2 and code.isalpha()))
+    """All two-letter ISO 639-1 codes CLDR has an English name for."""
+    return tuple(_data()["codes"])
 
 
 @lru_cache(maxsize=64)
 def _names_in(locale_code: str) -> dict[str, str]:
-    try:
-        locale = Locale.parse(locale_code.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        locale = Locale("en")
-    english = Locale("en").languages
-    return {code: locale.languages.get(code, english.get(code, code)) for code in iso639_1_codes()}
+    """Names in ``locale_code``'s language ("pt-br" -> Portuguese); English otherwise."""
+    names = _data()["names"]
+    language = locale_code.replace("_", "-").split("-")[0].lower()
+    return names.get(language, names["en"])
+
+
+def language_autonym(code: str) -> str:
+    """The language's name in itself, capitalised for a picker: 'fr' -> 'Français'."""
+    return _data()["autonyms"].get(code, code)
 
 
 def language_name(code: str, locale_code: str | None = None) -> str:
