@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
-	bench-faults messages migrations-check clean venv browser test-floors test-newest
+	bench-faults bench-scale messages migrations-check clean venv browser test-floors test-newest
 
 venv: $(STAMP)
 
@@ -95,6 +95,11 @@ bench-site: $(STAMP)
 
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_signup_load.py
+
+# A national install on PostgreSQL (DATABASE_URL, default .../buddy_scale; built once, then
+# cloned from buddy_scale_tpl): every admin screen beside Wagtail's own listing.
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
 
 # Run by hand: starts its own PostgreSQL (as FAULTS_OS_USER when root), Redis and SMTP sink.
 bench-faults: $(STAMP)

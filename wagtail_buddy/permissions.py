@@ -14,6 +14,32 @@ def programmes_for_user(user) -> QuerySet:
     return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
 
 
+def intake_ids_for_user(user) -> list[int] | None:
+    """Ids of the intakes ``user`` coordinates, or None for a superuser (every intake).
+
+    Read once per request user: filtering participants by ``intake_id IN (...)`` uses their
+    (intake, role, status) index, where the join through intakes, programmes and groups
+    that ``programmes_for_user`` spells out made PostgreSQL read every participant.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    if user.is_superuser:
+        return None
+    if not hasattr(user, "_buddy_intake_ids"):
+        from .models import Intake
+
+        user._buddy_intake_ids = list(
+            Intake.objects.filter(programme__in=programmes_for_user(user))
+            .order_by("pk").values_list("pk", flat=True))
+    return user._buddy_intake_ids
+
+
+def scope_to_user(queryset: QuerySet, user, field: str = "intake_id") -> QuerySet:
+    """``queryset`` narrowed to rows whose ``field`` (an intake id) ``user`` may see."""
+    ids = intake_ids_for_user(user)
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+
 def can_view_participants(user) -> bool:
     return bool(user and user.has_perm("wagtail_buddy.view_participant"))
 

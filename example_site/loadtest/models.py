@@ -57,3 +57,20 @@ class SignupProbePage(Page):
                     queue_email(participant, "confirm")
             return TemplateResponse(request, self.landing_page_template, {"page": self})
         return TemplateResponse(request, self.template, {"page": self, "form": form})
+
+
+class BenchRow(models.Model):
+    """The yardstick of ``bench_scale.py``: a simple model listed by Wagtail's own
+    ``ModelViewSet`` (``loadtest.wagtail_hooks``) over as many rows as the buddy lists."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    city = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return self.name

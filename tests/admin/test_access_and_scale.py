@@ -42,7 +42,7 @@ def test_other_section_cannot_read_or_change_by_url(client, small_pool, intake, 
     assert listing.status_code == 200 and mentee.email.encode() not in listing.content
     export = client.get(reverse("wagtail_buddy_participant_modeladmin_index"),
                         {"export": "csv"})
-    assert mentee.email.encode() not in export.content
+    assert mentee.email.encode() not in export.getvalue()
     for url, data in [
         (u("match_action", match.pk, "confirm"), {}),
         (u("proposals", intake.pk), {"action": "reject", "ids": [match.pk]}),

@@ -246,7 +246,7 @@ def test_exports_follow_the_filter(logged_in, participant_factory):
     participant_factory("local", first_name="Localo")
     index = reverse("wagtail_buddy_participant_modeladmin_index")
     csv_response = logged_in.get(index, {"role": "international", "export": "csv"})
-    text = csv_response.content.decode("utf-8-sig")
+    text = csv_response.getvalue().decode("utf-8-sig")
     assert csv_response["Content-Type"].startswith("text/csv")
     assert "'=HYPERLINK(1)" in text and "Localo" not in text
     xlsx = logged_in.get(index, {"export": "xlsx"})

@@ -201,7 +201,8 @@ def test_exports_carry_hostile_input_as_text(client, coordinator, journey):
     client.force_login(coordinator)
     csv_response = client.get(index_url(), {"export": "csv"})
     assert csv_response.status_code == 200
-    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(csv_response.getvalue().decode("utf-8-sig"),
+                                       newline="")))
     cells = [cell for row in rows[1:] for cell in row]
     assert cells.count(PAYLOAD) >= 2 * 4, "names, universities... come back as typed"
     xlsx = client.get(index_url(), {"export": "xlsx"})

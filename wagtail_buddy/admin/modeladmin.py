@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import re_path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -41,7 +41,7 @@ def invalid_filter(request, list_filter, queryset):
 
 
 def _user_participants(request):
-    return Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+    return Participant.objects.for_user(request.user)
 
 
 class IntakeFilter(SimpleListFilter):
@@ -204,10 +204,24 @@ class ParticipantIndexView(IndexView):
                                       "participants."))
             return HttpResponseRedirect(index_url())
 
+    def get_queryset(self, request=None):
+        """Built once per request: modeladmin asks for it twice (dispatch, then context),
+        and each time would run every filter's lookups again."""
+        if getattr(self, "_queryset", None) is None:
+            self._queryset = super().get_queryset(request)
+        return self._queryset
+
     def as_spreadsheet(self, queryset, spreadsheet_format):
+        """CSV streams row by row (the first bytes leave at once, memory stays flat);
+        XLSX is a zip, written whole."""
         fmt = "xlsx" if spreadsheet_format == "xlsx" else "csv"
-        content, content_type = exports.export(queryset.order_by("pk"), fmt)
-        response = HttpResponse(content, content_type=content_type)
+        queryset = queryset.order_by("pk")
+        if fmt == "csv":
+            response = StreamingHttpResponse(exports.stream_csv(queryset),
+                                             content_type=exports.CONTENT_TYPES["csv"])
+        else:
+            content, content_type = exports.export(queryset, fmt)
+            response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="participants.{fmt}"'
         return response
 
@@ -304,7 +318,7 @@ class ParticipantAdmin(ModelAdmin):
         last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
                       .order_by("-ended_at").values("ended_at")[:1])
         return (
-            Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+            Participant.objects.for_user(request.user)
             .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
                 Prefetch("languages", queryset=Language.objects.only("code")),

@@ -58,10 +58,10 @@ class ParticipantQuerySet(models.QuerySet):
             email_lower=email.lower(), intake=intake, role=role)
 
     def for_user(self, user):
-        """Participants of the programmes ``user`` coordinates."""
-        from ..permissions import programmes_for_user
+        """Participants of the programmes ``user`` coordinates (by intake id: indexed)."""
+        from ..permissions import scope_to_user
 
-        return self.filter(intake__programme__in=programmes_for_user(user))
+        return scope_to_user(self, user)
 
 
 class Participant(models.Model):

@@ -59,7 +59,7 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
-    * free_buddies: matchable local buddies with a free place.
+    * free_buddies: matchable local buddies with a free place (``full_buddy_counts``).
     """
     ids = [i.pk for i in intakes]
     keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
@@ -73,6 +73,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
             data["unconfirmed"] += n
         if status in (Status.WITHDRAWN, Status.ENDED):
             continue
+        if role == Role.LOCAL and status != Status.UNCONFIRMED:
+            data["free_buddies"] += n  # matchable buddies; the full ones are taken off below
         data["internationals" if role == Role.INTERNATIONAL else "locals"] += n
         if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched"):
             data[status] += n
@@ -87,9 +89,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
-    for intake_id, n in (buddies_with_free_places(ids).values_list("intake_id")
-                         .annotate(n=Count("pk"))):
-        out[intake_id]["free_buddies"] = n
+    for intake_id, n in full_buddy_counts(ids):
+        out[intake_id]["free_buddies"] -= n
     for intake_id, n in (blocked_students(ids).values_list("intake_id")
                          .annotate(n=Count("pk"))):
         out[intake_id]["blocked"] = n
@@ -114,6 +115,21 @@ def buddies_with_free_places(intake_ids: Iterable[int] | None = None):
     return (people.filter(role=Role.LOCAL)
             .matchable().annotate(active=Coalesce(Subquery(active), 0))
             .filter(capacity__gt=F("active")).order_by())
+
+
+def full_buddy_counts(intake_ids: Iterable[int]):
+    """(intake id, number of matchable buddies whose active matches fill their places).
+
+    Free buddies are the matchable ones minus these: grouping the active matches (a few
+    thousand rows) replaces a count per buddy (a subquery for each of tens of thousands).
+    """
+    full = (Match.objects.filter(status__in=Match.ACTIVE, mentor__role=Role.LOCAL,
+                                 mentor__intake_id__in=list(intake_ids))
+            .exclude(mentor__status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
+            .order_by().values("mentor_id", "mentor__capacity").annotate(n=Count("pk"))
+            .filter(n__gte=F("mentor__capacity")).values("mentor_id"))
+    return (Participant.objects.filter(pk__in=full).order_by().values_list("intake_id")
+            .annotate(n=Count("pk")))
 
 
 def blocked_students(intake_ids: Iterable[int]):
