@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,8 +94,12 @@ def refresh_statuses(participant_ids: Iterable[int]) -> None:
         chunk = ids[start:start + 5000]
         rows = (
             Participant.objects.filter(pk__in=chunk, status__in=movable)
-            .annotate(confirmed=_has_match(Match.Status.CONFIRMED),
-                      proposed=_has_match(Match.Status.PROPOSED))
+            .annotate(
+                confirmed=Count("pk", filter=Q(mentor_matches__status=Match.Status.CONFIRMED))
+                + Count("pk", filter=Q(mentee_matches__status=Match.Status.CONFIRMED)),
+                proposed=Count("pk", filter=Q(mentor_matches__status=Match.Status.PROPOSED))
+                + Count("pk", filter=Q(mentee_matches__status=Match.Status.PROPOSED)),
+            )
             .values_list("pk", "status", "confirmed", "proposed")
         )
         target: dict[str, list[int]] = {s: [] for s in movable}
@@ -108,15 +112,6 @@ def refresh_statuses(participant_ids: Iterable[int]) -> None:
             if pks:
                 Participant.objects.filter(pk__in=pks).update(
                     status=status, updated_at=timezone.now())
-
-
-def _has_match(status: str):
-    """Whether the row's person is on either side of a match in ``status``: two index
-    probes per person, where counting over a join of both sides multiplied the rows."""
-    def side(field: str):
-        return Exists(Match.objects.filter(**{field: OuterRef("pk")}, status=status))
-    return ExpressionWrapper(Q(side("mentee")) | Q(side("mentor")),
-                             output_field=BooleanField())
 
 
 def _people(matches: Iterable[Match]) -> list[int]:

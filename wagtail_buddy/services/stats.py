@@ -123,8 +123,11 @@ def full_buddy_counts(intake_ids: Iterable[int]):
     Free buddies are the matchable ones minus these: grouping the active matches (a few
     thousand rows) replaces a count per buddy (a subquery for each of tens of thousands).
     """
-    full = (Match.objects.filter(status__in=Match.ACTIVE, mentor__role=Role.LOCAL,
-                                 mentor__intake_id__in=list(intake_ids))
+    ids = list(intake_ids)
+    # Both intake filters: the match's (its index) and the buddy's, so the buddy side is
+    # read through the (intake, role, status) index instead of a scan of every participant.
+    full = (Match.objects.filter(intake_id__in=ids, status__in=Match.ACTIVE,
+                                 mentor__intake_id__in=ids, mentor__role=Role.LOCAL)
             .exclude(mentor__status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
             .order_by().values("mentor_id", "mentor__capacity").annotate(n=Count("pk"))
             .filter(n__gte=F("mentor__capacity")).values("mentor_id"))
