@@ -3,14 +3,16 @@ free buddies counted from the full ones, exports streamed in constant queries.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from tests.admin.test_access_and_scale import add_pairs
 from tests.conftest import make_programme
+from wagtail_buddy.admin.modeladmin import ParticipantAdmin
 from wagtail_buddy.models import Intake, Match, Participant
 from wagtail_buddy.permissions import intake_ids_for_user, scope_to_user
 from wagtail_buddy.services import stats
@@ -74,3 +76,24 @@ def test_csv_export_streams_in_constant_queries(client, coordinator, programme):
     assert big.decode("utf-8-sig").count("\n") == people + 1
     assert big_queries == small_queries
     assert big_chunks > small_chunks >= 2  # the header leaves before the rows are read
+
+
+
+def test_waiting_since_counts_from_the_last_ended_pair(rf, intake, coordinator,
+                                                       participant_factory):
+    now = timezone.now()
+    student = participant_factory("international", confirmed_at=now - timedelta(days=40))
+    fresh = participant_factory("international", confirmed_at=now - timedelta(days=40))
+    for days in (30, 9):
+        Match.objects.create(intake=intake, mentee=student, status="ended",
+                             ended_at=now - timedelta(days=days),
+                             mentor=participant_factory("local"))
+    request = rf.get("/")
+    request.user = coordinator
+    rows = {p.pk: p for p in ParticipantAdmin().get_queryset(request)}
+
+    def day(value):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+
+    assert ParticipantAdmin.waiting_since(rows[student.pk]) == day(now - timedelta(days=9))
+    assert ParticipantAdmin.waiting_since(rows[fresh.pk]) == day(now - timedelta(days=40))

@@ -14,7 +14,7 @@ from django.contrib.admin import SimpleListFilter, display
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import re_path, reverse
@@ -314,13 +314,15 @@ class ParticipantAdmin(ModelAdmin):
         return self.list_display
 
     def get_queryset(self, request):
+        """The user's participants; what each row shows of its matches is prefetched for
+        the page's rows only. (An annotated subquery for "waiting since" ran for every row
+        an OFFSET skipped: 10,000 index probes on page 200.)"""
         active = Match.objects.filter(status__in=Match.ACTIVE)
-        last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
-                      .order_by("-ended_at").values("ended_at")[:1])
+        ended = Match.objects.filter(ended_at__isnull=False).only("pk", "mentee_id", "ended_at")
         return (
             Participant.objects.for_user(request.user)
-            .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
+                Prefetch("mentor_matches", queryset=ended, to_attr="ended_as_mentee"),
                 Prefetch("languages", queryset=Language.objects.only("code")),
                 Prefetch("mentor_matches", queryset=active.select_related("mentor"),
                          to_attr="active_as_mentee"),
@@ -360,7 +362,8 @@ class ParticipantAdmin(ModelAdmin):
         """When a waiting student started waiting: email confirmed, or last pair ended."""
         if obj.status != Participant.Status.WAITING or not obj.confirmed_at:
             return "–"
-        since = max(filter(None, [obj.confirmed_at, getattr(obj, "last_ended", None)]))
+        last_ended = max((m.ended_at for m in getattr(obj, "ended_as_mentee", ())), default=None)
+        since = max(filter(None, [obj.confirmed_at, last_ended]))
         return formats.date_format(timezone.localtime(since), "SHORT_DATE_FORMAT")
 
     @staticmethod
