@@ -77,23 +77,29 @@ def save_template(url: str, fingerprint: str) -> None:
         conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{fingerprint}'")
 
 
-def timed(client, url, params=None, repeat=5):
-    """(median ms, queries of the last request, status) after one warm-up request."""
+def interleaved(requests, repeat=5):
+    """Each of ``requests`` (client, url, params) timed in turn, ``repeat`` rounds after a
+    warm-up, so that every figure of a row meets the same load on a shared machine:
+    [(median ms, queries of the last request, status)] in the same order."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url, params or {})
-    if response.status_code != 200:
-        return None, 0, response.status_code
-    timings = []
+    statuses = [client.get(url, params).status_code for client, url, params in requests]
+    timings: list[list[float]] = [[] for _ in requests]
+    counts = [0] * len(requests)
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(url, params or {})
-            if response.streaming:
-                b"".join(response.streaming_content)
-            timings.append(time.perf_counter() - start)
-    return statistics.median(timings) * 1000, len(queries.captured_queries), response.status_code
+        for index, (client, url, params) in enumerate(requests):
+            if statuses[index] != 200:
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                response = client.get(url, params)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                timings[index].append(time.perf_counter() - start)
+            counts[index] = len(queries.captured_queries)
+    return [(statistics.median(t) * 1000 if statuses[i] == 200 else None, counts[i],
+             statuses[i]) for i, t in enumerate(timings)]
 
 
 def run_matching(client, intake, qcluster_log) -> dict:
@@ -164,6 +170,7 @@ def main() -> int:
     os.environ.pop("REDIS_URL", None)
     import scale_build
 
+    load_at_start = tuple(round(x, 1) for x in os.getloadavg())
     fingerprint = f"{scale_build.BUILD_VERSION}-{args.participants}"
     t = time.perf_counter()
     cloned = prepare_database(url, fingerprint, args.rebuild)
@@ -254,19 +261,17 @@ def main() -> int:
         screens.append(("swap suggestions", reverse(f"{ns}:swap", args=[proposal.pk]), {}))
 
     wagtail_list = reverse("benchrow:index")
-    reference = {
-        "page": timed(clients["root"], wagtail_list, {}, args.repeat),
-        "deep": timed(clients["root"], wagtail_list, {"p": 200}, args.repeat),
-        "search": timed(clients["root"], wagtail_list, {"q": "mar"}, args.repeat),
-    }
+    reference_params = {"page": {}, "deep": {"p": 200}, "search": {"q": "mar"}}
+    reference = {}
     rows, missed = [], []
     for name, url_, params in screens:
-        coordinator = timed(clients["one"], url_, params, args.repeat)
-        superuser = timed(clients["root"], url_, params, args.repeat)
-        ref = reference["deep" if "deep" in name else "search" if "search" in name
-                        else "page"][0]
-        ratio = coordinator[0] / ref if coordinator[0] is not None else None
-        rows.append((name, coordinator, superuser, ratio))
+        kind = "deep" if "deep" in name else "search" if "search" in name else "page"
+        ref, coordinator, superuser = interleaved([
+            (clients["root"], wagtail_list, reference_params[kind]),
+            (clients["one"], url_, params), (clients["root"], url_, params)], args.repeat)
+        reference.setdefault(kind, []).append(ref[0])
+        ratio = coordinator[0] / ref[0] if coordinator[0] is not None else None
+        rows.append((name, coordinator, superuser, ratio, ref[0]))
         if coordinator[0] is None:
             missed.append(f"{name}: coordinator got HTTP {coordinator[2]}")
             continue
@@ -289,23 +294,26 @@ def main() -> int:
             missed.append(f"run of 8,000: {run['total']:.2f} s > {TARGET_RUN_S} s")
 
     counts = Participant.objects.count()
-    print(f"\n{counts:,} participants in 50 sections on PostgreSQL "
+    print(f"\nload average (1, 5, 15 min) at start {load_at_start}, at the end "
+          f"{tuple(round(x, 1) for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(f"{counts:,} participants in 50 sections on PostgreSQL "
           f"{connection.pg_version // 10000}; median of {args.repeat} requests after a "
           f"warm-up (Django test client, server time); ratio = coordinator / Wagtail's own "
           f"listing of {counts:,} rows\n")
-    ref = reference
-    print(f"Wagtail ModelViewSet index over {counts:,} rows: page 1 {ref['page'][0]:.0f} ms "
-          f"({ref['page'][1]} q), deep page {ref['deep'][0]:.0f} ms ({ref['deep'][1]} q), "
-          f"search {ref['search'][0]:.0f} ms ({ref['search'][1]} q)\n")
-    print("| screen | coordinator, 1 section | superuser, 50 sections | ratio |")
-    print("|---|---:|---:|---:|")
+    print("Wagtail's ModelViewSet index over as many rows, measured beside each screen "
+          "(median of those medians): " + ", ".join(
+              f"{kind} {statistics.median(values):.0f} ms" for kind, values in reference.items())
+          + "\n")
+    print("| screen | coordinator, 1 section | superuser, 50 sections | Wagtail's listing | "
+          "ratio |")
+    print("|---|---:|---:|---:|---:|")
 
     def cell(figure):
         ms, queries, status = figure
         return f"HTTP {status}" if ms is None else f"{ms:.0f} ms, {queries} q"
 
-    for name, coordinator, superuser, ratio in rows:
-        print(f"| {name} | {cell(coordinator)} | {cell(superuser)} | "
+    for name, coordinator, superuser, ratio, ref_ms in rows:
+        print(f"| {name} | {cell(coordinator)} | {cell(superuser)} | {ref_ms:.0f} ms | "
               f"{'' if ratio is None else f'{ratio:.2f}x'} |")
     if runs:
         print("\n| Run -> proposals shown | total | queue | load | engine | write | page | "
