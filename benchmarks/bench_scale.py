@@ -230,7 +230,7 @@ def main() -> int:
     ns = "wagtail_buddy_admin"
     plist = reverse("wagtail_buddy_participant_modeladmin_index")
     mentee = (Participant.objects.filter(intake=big, role="international",
-                                         mentor_matches__isnull=False).order_by("pk").first())
+                                         matches_as_mentee__isnull=False).order_by("pk").first())
     proposal = Match.objects.filter(intake=big, status="proposed").order_by("pk").first()
     last_run = big.matching_runs.order_by("-pk").first()
     screens = [

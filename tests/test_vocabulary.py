@@ -36,7 +36,7 @@ def test_choices_sorted_by_name_in_the_locale():
 def test_the_app_does_not_import_babel():
     code = ("import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE']="
             "'buddysite.settings.test'; django.setup(); import wagtail_buddy.forms, "
-            "wagtail_buddy.services.explain; wagtail_buddy.vocabulary.language_choices('fr'); "
+            "wagtail_buddy.services.reasons; wagtail_buddy.vocabulary.language_choices('fr'); "
             "print('babel' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, env={"PYTHONPATH": f"{ROOT}:{ROOT / 'example_site'}",

@@ -322,11 +322,11 @@ class ParticipantAdmin(ModelAdmin):
         return (
             Participant.objects.for_user(request.user)
             .prefetch_related(
-                Prefetch("mentor_matches", queryset=ended, to_attr="ended_as_mentee"),
+                Prefetch("matches_as_mentee", queryset=ended, to_attr="ended_as_mentee"),
                 Prefetch("languages", queryset=Language.objects.only("code")),
-                Prefetch("mentor_matches", queryset=active.select_related("mentor"),
+                Prefetch("matches_as_mentee", queryset=active.select_related("mentor"),
                          to_attr="active_as_mentee"),
-                Prefetch("mentee_matches", queryset=active.select_related("mentee"),
+                Prefetch("matches_as_mentor", queryset=active.select_related("mentee"),
                          to_attr="active_as_mentor"),
             )
         )

@@ -121,7 +121,7 @@ def start_run(programme: BuddyProgrammePage, intake: Intake, user, config: Mappi
             )
     except IntegrityError:
         raise RunAlreadyActive(active_run(intake)) from None
-    from .proposals import audit
+    from .audit import audit
 
     audit([intake], "wagtail_buddy.run_started", user, data={"run": run.pk})
     transaction.on_commit(lambda: _enqueue(run.pk))
@@ -211,7 +211,7 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
     """Replace the intake's open proposals with the run's, in one transaction.
 
     ``timings`` (seconds of load and engine) gets the write's own before it is stored."""
-    from .proposals import refresh_statuses
+    from .statuses import refresh_statuses
 
     started = time.perf_counter()
     kept = {(a, b) for a, b in pool.locked}
