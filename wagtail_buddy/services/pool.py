@@ -24,24 +24,38 @@ from ..models import Intake, Match, Participant
 from .matching_config import programme_config
 
 
-def _codes(participants: Iterable[Participant]) -> None:
-    """Cache language codes and interest slugs on each participant (2 queries in total)."""
+def _codes(participants: Iterable[Participant], among: QuerySet | None = None) -> None:
+    """Cache language codes and interest slugs on each participant (2 queries in total).
+
+    ``among``: a queryset of exactly these participants (a run's pool). The rows are then
+    selected by it in SQL, rather than by lists of thousands of ids that the driver binds
+    and the database parses one slice at a time.
+    """
     participants = list(participants)
     ids = [p.pk for p in participants]
     langs: dict[int, set[str]] = {pk: set() for pk in ids}
     interests: dict[int, set[str]] = {pk: set() for pk in ids}
     lang_through = Participant.languages.through
     interest_through = Participant.interests.through
-    for chunk in _chunks(ids):
-        for pid, code in lang_through.objects.filter(participant_id__in=chunk).values_list(
+    selections = [{"participant__in": among.values("pk")}] if among is not None else [
+        {"participant_id__in": chunk} for chunk in _chunks(ids)]
+    for selection in selections:
+        for pid, code in lang_through.objects.filter(**selection).values_list(
                 "participant_id", "language_id"):
             langs[pid].add(code)
-        for pid, slug in interest_through.objects.filter(participant_id__in=chunk).values_list(
+        for pid, slug in interest_through.objects.filter(**selection).values_list(
                 "participant_id", "interest__slug"):
             interests[pid].add(slug)
     for p in participants:
         p._lang_codes = frozenset(langs[p.pk])
         p._interest_codes = frozenset(interests[p.pk])
+
+
+def _country(p: Participant, name: str) -> str:
+    """The stored country code. Reading the field builds a ``Country`` whose code is looked
+    up again through the translation machinery: a fifth of loading 8,000 people."""
+    raw = p.__dict__.get(name)
+    return raw if isinstance(raw, str) else str(getattr(p, name) or "")
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
@@ -63,7 +77,7 @@ def to_mentee(p: Participant) -> Mentee:
         languages=getattr(p, "_lang_codes", frozenset()),
         interests=getattr(p, "_interest_codes", frozenset()),
         university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
-        nationality=str(p.nationality or ""), arrival=p.arrival_date,
+        nationality=_country(p, "nationality"), arrival=p.arrival_date,
     )
 
 
@@ -75,7 +89,7 @@ def to_mentor(p: Participant, capacity: int | None = None) -> Mentor:
         interests=getattr(p, "_interest_codes", frozenset()),
         university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
         available_from=p.available_from, available_until=p.available_until,
-        exchange_country=str(p.exchange_country or ""),
+        exchange_country=_country(p, "exchange_country"),
     )
 
 
@@ -127,7 +141,7 @@ def load_pool(intake: Intake) -> Pool:
     Forbidden pairs: every match a coordinator rejected or cancelled in this intake.
     """
     people = list(pool_participants(intake).order_by("pk"))
-    _codes(people)
+    _codes(people, among=pool_participants(intake))
     by_pk = {p.pk: p for p in people}
     kept = list(
         Match.objects.filter(intake=intake).filter(KEPT)
