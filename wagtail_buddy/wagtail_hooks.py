@@ -1,7 +1,9 @@
 """Wagtail wiring only: the "Buddy System" menu, admin URLs, participant lists, home panel,
 audit-log actions. The views live in ``wagtail_buddy.admin``."""
 
+from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse_lazy
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
@@ -9,7 +11,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from .admin import modeladmin
 from .admin import urls as admin_urls
 from .admin.intakes import intake_viewset, interest_viewset
-from .admin.modeladmin import INDEX_URL_NAME
+from .admin.modeladmin import participant_url
 from .admin.panels import BuddyHomePanel
 from .permissions import can_manage_settings, can_match, can_view_participants
 
@@ -19,6 +21,14 @@ participant_admin = modeladmin.register()
 @hooks.register("register_admin_viewset")
 def register_vocabulary_viewsets():
     return [intake_viewset, interest_viewset]
+
+
+@hooks.register("register_permissions")
+def register_buddy_permissions():
+    """The three coordinator levels (``permissions.LEVELS``) in the group editor."""
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_buddy",
+        codename__in=["view_participant", "match_participants", "manage_programme_settings"])
 
 
 @hooks.register("register_admin_urls")
@@ -47,7 +57,7 @@ def _go(section: str) -> str:
 buddy_menu = Menu(items=[
     PermissionMenuItem(_("Overview"), reverse_lazy("wagtail_buddy_admin:overview"),
                        icon_name="home", order=100),
-    PermissionMenuItem(_("Participants"), reverse_lazy(INDEX_URL_NAME), icon_name="group",
+    PermissionMenuItem(_("Participants"), lazy(participant_url, str)(), icon_name="group",
                        order=200),
     PermissionMenuItem(_("Matching"), _go("matching"), icon_name="cogs", order=300,
                        check=can_match),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_q.conf import Conf
 
 from tests.conftest import aria_references, make_coordinator
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.matching import DEFAULT_WEIGHTS
 from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
 from wagtail_buddy.services import matching, proposals
@@ -229,22 +230,21 @@ def test_participant_list_filters_search_inspect(logged_in, participant_factory,
     anna = participant_factory("international", first_name="Anna", nationality="IT",
                                extra_answers={"diet": "vegan"})
     participant_factory("local", first_name="Bruno")
-    index = reverse("wagtail_buddy_participant_modeladmin_index")
+    index = participant_url()
     listing = logged_in.get(index, {"q": "Anna"}).content.decode()
     assert "Anna" in listing and "Bruno" not in listing
     filtered = logged_in.get(index, {"role": "local"}).content.decode()
     assert "Bruno" in filtered and anna.email not in filtered
     assert "Anna" in logged_in.get(index, {"extra": "yes"}).content.decode()
     assert "Anna" in logged_in.get(index, {"nationality": "IT"}).content.decode()
-    inspect = logged_in.get(reverse("wagtail_buddy_participant_modeladmin_inspect",
-                                    args=[anna.pk])).content.decode()
+    inspect = logged_in.get(participant_url(anna.pk)).content.decode()
     assert anna.email in inspect and "vegan" in inspect and "History" in inspect
 
 
 def test_exports_follow_the_filter(logged_in, participant_factory):
     participant_factory("international", first_name="=HYPERLINK(1)")
     participant_factory("local", first_name="Localo")
-    index = reverse("wagtail_buddy_participant_modeladmin_index")
+    index = participant_url()
     csv_response = logged_in.get(index, {"role": "international", "export": "csv"})
     text = csv_response.content.decode("utf-8-sig")
     assert csv_response["Content-Type"].startswith("text/csv")

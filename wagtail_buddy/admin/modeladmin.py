@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.admin import SimpleListFilter, display
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
@@ -20,6 +21,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import re_path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from wagtail_modeladmin.helpers import PermissionHelper
@@ -202,7 +204,7 @@ class ParticipantIndexView(IndexView):
         except IncorrectLookupParameters:  # a malformed ordering or lookup in the URL
             messages.error(request, _("The list could not be filtered that way; showing all "
                                       "participants."))
-            return HttpResponseRedirect(index_url())
+            return HttpResponseRedirect(participant_url())
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         fmt = "xlsx" if spreadsheet_format == "xlsx" else "csv"
@@ -274,6 +276,11 @@ class ParticipantAdmin(ModelAdmin):
     list_per_page = 50
     list_export = ("id",)  # shows the export buttons; the columns come from services.exports
     export_filename = "participants"
+
+    def get_permissions_for_registration(self):
+        """None: the buddy permissions reach the group editor through the explicit
+        ``register_permissions`` hook in ``wagtail_hooks``, not as a side effect of this list."""
+        return Permission.objects.none()
 
     def get_admin_urls_for_registration(self):
         """Only the list and the profile: nobody creates, edits or deletes participants here,
@@ -366,20 +373,20 @@ class ParticipantAdmin(ModelAdmin):
 
 
 
-INDEX_URL_NAME = "wagtail_buddy_participant_modeladmin_index"
-INSPECT_URL_NAME = "wagtail_buddy_participant_modeladmin_inspect"
+def participant_url(pk: int | None = None, **query) -> str:
+    """The participant list (``query`` as its filters), or one participant's profile.
 
-
-def index_url() -> str:
-    return reverse(INDEX_URL_NAME)
-
-
-def inspect_url(pk: int) -> str:
-    return reverse(INSPECT_URL_NAME, args=[pk])
+    The one way the rest of the package and the tests reach these screens: no modeladmin
+    URL name or helper is used outside this module.
+    """
+    if pk is not None:
+        return reverse("wagtail_buddy_participant_modeladmin_inspect", args=[pk])
+    url = reverse("wagtail_buddy_participant_modeladmin_index")
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def register() -> ParticipantAdmin:
-    """Register the lists with Wagtail (URLs and the model's permissions in the group editor)."""
+    """Register the list's URLs with Wagtail (permissions: ``register_permissions`` hook)."""
     participant_admin = ParticipantAdmin()
     participant_admin.register_with_wagtail()
     return participant_admin

@@ -9,16 +9,25 @@ register_converter(IdConverter, "buddy_id")
 
 app_name = "wagtail_buddy_admin"
 
+
+def listing_paths(name: str, view) -> list:
+    """A list's page and its results-only refresh (Wagtail's search and filters)."""
+    return [
+        path(f"intake/<buddy_id:intake_id>/{name}/", view.as_view(), name=name),
+        path(f"intake/<buddy_id:intake_id>/{name}/results/",
+             view.as_view(results_only=True), name=f"{name}_results"),
+    ]
+
+
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("go/<slug:section>/", views.GoView.as_view(), name="go"),
     path("intake/<buddy_id:intake_id>/matching/", views.MatchingView.as_view(), name="matching"),
     path("intake/<buddy_id:intake_id>/progress.json", views.IntakeProgressView.as_view(),
          name="intake_progress"),
-    path("intake/<buddy_id:intake_id>/proposals/", views.ProposalsView.as_view(), name="proposals"),
-    path("intake/<buddy_id:intake_id>/waiting/", views.WaitingView.as_view(), name="waiting"),
-    path("intake/<buddy_id:intake_id>/introductions/", views.IntroductionsView.as_view(),
-         name="introductions"),
+    *listing_paths("proposals", views.ProposalsView),
+    *listing_paths("waiting", views.WaitingView),
+    *listing_paths("introductions", views.IntroductionsView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
     path("run/<buddy_id:run_id>/", views.RunView.as_view(), name="run"),
     path("run/<buddy_id:run_id>/status.json", views.RunStatusView.as_view(), name="run_status"),

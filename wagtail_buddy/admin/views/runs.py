@@ -9,9 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...models import MatchingRun
-from ...permissions import (
-    can_manage_settings,
-)
 from ...services import explain, matching_config
 from ...services import matching as matching_service
 from ...services import pool as pool_service
@@ -39,7 +36,7 @@ class MatchingView(IntakeMixin, BuddyAdminView):
             messages.error(request, _("The run was not started: please correct the errors."))
             return self.render_to_response(self.get_context_data(), status=400)
         config = self.form.config()
-        if self.form.cleaned_data.get("save_as_default") and can_manage_settings(request.user):
+        if self.form.cleaned_data.get("save_as_default") and self.policy.allows("manage"):
             matching_config.save_programme_config(programme, config, request.user)
         try:
             run = matching_service.start_run(programme, self.intake, request.user, config)
@@ -87,8 +84,7 @@ class RunView(BuddyAdminView):
 
     def get(self, request, run_id: int):
         self.run = get_object_or_404(
-            MatchingRun.objects.filter(intake__programme__in=self.programmes)
-            .select_related("intake__programme", "requested_by"), pk=run_id)
+            self.policy.runs().select_related("intake__programme", "requested_by"), pk=run_id)
         self.intake = self.run.intake
         return self.render_to_response(self.get_context_data())
 
@@ -132,8 +128,7 @@ class RunStatusView(BuddyAdminView):
     permission = "match"
 
     def get(self, request, run_id: int):
-        run = get_object_or_404(
-            MatchingRun.objects.filter(intake__programme__in=self.programmes), pk=run_id)
+        run = get_object_or_404(self.policy.runs(), pk=run_id)
         return JsonResponse(run_payload(run))
 
 
