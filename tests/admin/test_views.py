@@ -129,7 +129,7 @@ def test_bulk_confirm(logged_in, proposed, intake):
 def test_filters_low_score_first(logged_in, proposed, intake):
     _run, pairs = proposed
     Match.objects.filter(pk=pairs[3].pk).update(score=0.01)
-    body = logged_in.get(u("proposals", intake.pk), {"order": "score"}).content.decode()
+    body = logged_in.get(u("proposals", intake.pk), {"ordering": "score"}).content.decode()
     first_row = body.index('data-match="')
     assert body[first_row:first_row + 30].startswith(f'data-match="{pairs[3].pk}"')
 

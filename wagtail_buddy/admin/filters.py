@@ -37,9 +37,11 @@ class ProposalFilterSet(DefaultedFilterSet):
         label=_("Status"), method="filter_status", empty_label=None, initial="proposed",
         choices=[*Match.Status.choices, (ALL, _("All"))], widget=forms.RadioSelect)
 
+    locked = django_filters.BooleanFilter(label=_("Locked"), widget=BooleanRadioSelect)
+
     class Meta:
         model = Match
-        fields = ["status", "locked", "source"]
+        fields = ["status", "locked"]
 
     def filter_status(self, queryset, name, value):
         return queryset if value == ALL else queryset.filter(status=value)
