@@ -13,7 +13,7 @@ from .admin import urls as admin_urls
 from .admin.intakes import intake_viewset, interest_viewset
 from .admin.modeladmin import participant_url
 from .admin.panels import BuddyHomePanel
-from .permissions import can_manage_settings, can_match, can_view_participants
+from .permissions import LEVEL_PERMISSION, can_manage_settings, can_match, can_view_participants
 
 participant_admin = modeladmin.register()
 
@@ -26,9 +26,9 @@ def register_vocabulary_viewsets():
 @hooks.register("register_permissions")
 def register_buddy_permissions():
     """The three coordinator levels (``permissions.LEVELS``) in the group editor."""
-    return Permission.objects.filter(
-        content_type__app_label="wagtail_buddy",
-        codename__in=["view_participant", "match_participants", "manage_programme_settings"])
+    codenames = [name.split(".", 1)[1] for name in LEVEL_PERMISSION.values()]
+    return Permission.objects.filter(content_type__app_label="wagtail_buddy",
+                                     codename__in=codenames)
 
 
 @hooks.register("register_admin_urls")

@@ -17,8 +17,7 @@ from tests.conftest import make_coordinator, make_participant
 from tests.e2e.test_coordinator_journey import login
 from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.models import Match
-from wagtail_buddy.services import matching as matching_service
-from wagtail_buddy.services import proposals
+from wagtail_buddy.services import decisions, runs
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,8 +33,8 @@ def matched_intake(intake, django_user_model):
     """60 students and 40 buddies after one run; three pairs confirmed."""
     coordinator = make_coordinator(django_user_model, "coordinator", intake.programme)
     create_demo_participants(intake, 60, 40, seed=7)
-    matching_service.start_run(intake.programme, intake, coordinator, {})
-    proposals.confirm(list(Match.objects.filter(intake=intake).order_by("pk")[:3]), coordinator)
+    runs.start_run(intake.programme, intake, coordinator, {})
+    decisions.confirm(list(Match.objects.filter(intake=intake).order_by("pk")[:3]), coordinator)
     for n in range(6):  # late sign-ups: the waiting list
         make_participant(intake, "international", languages=("en",), first_name=f"Late{n}")
     return intake

@@ -9,25 +9,14 @@ another section's ids reveal nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from ..models import Intake, Match, MatchingRun, Participant
-from ..permissions import (
-    can_manage_settings,
-    can_match,
-    can_view_participants,
-    programmes_for_user,
-)
+from ..permissions import MANAGE, MATCH, VIEW, has_level, programmes_for_user
 
-LEVELS: dict[str, Callable[[object], bool]] = {
-    "view": can_view_participants,
-    "match": can_match,
-    "manage": can_manage_settings,
-}
+__all__ = ["MANAGE", "MATCH", "VIEW", "ProgrammePolicy", "policy_for"]
 
 
 class ProgrammePolicy:
@@ -37,7 +26,8 @@ class ProgrammePolicy:
         self.user = user
 
     def allows(self, level: str) -> bool:
-        return LEVELS[level](self.user)
+        """Does the user hold coordinator level ``level`` (``VIEW``, ``MATCH``, ``MANAGE``)?"""
+        return has_level(self.user, level)
 
     def require(self, level: str) -> None:
         if not self.allows(level):
@@ -55,7 +45,7 @@ class ProgrammePolicy:
         """Is ``obj`` (a participant, pair, run or intake) in one of the user's programmes?
         One query per request whatever the number of objects asked about."""
         intake = obj if isinstance(obj, Intake) else obj.intake
-        return self.allows("view") and intake.programme_id in self.programme_ids
+        return self.allows(VIEW) and intake.programme_id in self.programme_ids
 
     def intakes(self) -> QuerySet:
         return Intake.objects.filter(programme__in=self.programmes).select_related("programme")

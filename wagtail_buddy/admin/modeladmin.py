@@ -28,6 +28,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import BuddyLogEntry, Language, Match, Participant
+from ..permissions import VIEW
 from ..services import exports, stats
 from .access import policy_for
 from .forms import ParticipantBulkForm
@@ -159,7 +160,7 @@ class ParticipantPermissionHelper(PermissionHelper):
     """Read-only lists: view permission, scoped per programme by the queryset and here."""
 
     def user_can_list(self, user):
-        return policy_for(user).allows("view")
+        return policy_for(user).allows(VIEW)
 
     def user_can_inspect_obj(self, user, obj):
         # Called once per row by the list's buttons: the policy keeps the programme ids for
@@ -278,7 +279,7 @@ class ParticipantAdmin(ModelAdmin):
     def inspect_view(self, request, instance_pk):
         """Permission first, then the id checked and looked up among the user's participants:
         the answer (403 / 404) never tells whether another programme's id exists."""
-        policy_for(request.user).require("view")
+        policy_for(request.user).require(VIEW)
         pk = parse_id(unquote(instance_pk))
         if pk is None or not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
@@ -299,9 +300,9 @@ class ParticipantAdmin(ModelAdmin):
             .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
                 Prefetch("languages", queryset=Language.objects.only("code")),
-                Prefetch("mentor_matches", queryset=active.select_related("mentor"),
+                Prefetch("matches_as_mentee", queryset=active.select_related("mentor"),
                          to_attr="active_as_mentee"),
-                Prefetch("mentee_matches", queryset=active.select_related("mentee"),
+                Prefetch("matches_as_mentor", queryset=active.select_related("mentee"),
                          to_attr="active_as_mentor"),
             )
         )

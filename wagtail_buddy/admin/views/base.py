@@ -18,7 +18,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...conf import buddy_settings
 from ...models import Intake, Interest, Language, Participant
-from ...services import explain, matching_config
+from ...permissions import MANAGE, MATCH, VIEW
+from ...services import matching_config, reasons
 from ...services import pool as pool_service
 from ..access import ProgrammePolicy, policy_for
 from ..modeladmin import participant_url
@@ -51,14 +52,14 @@ def profile_prefetch(prefix: str = "") -> list[Prefetch]:
 def breakdown_rows(breakdown: dict | None, weights: dict | None = None, mentee=None,
                    mentor=None, evidence: dict | None = None) -> list[dict]:
     """Per-criterion bars with points out of the weight and the evidence in words."""
-    return explain.explain(breakdown, weights, evidence=evidence, mentee=mentee, mentor=mentor)
+    return reasons.explain(breakdown, weights, evidence=evidence, mentee=mentee, mentor=mentor)
 
 
 def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=None,
            mentor=None, evidence: dict | None = None) -> dict:
     """What ``_score.html`` shows: the score on its scale and the explained breakdown."""
-    return {"score": score, "best": explain.best_possible(weights),
-            **explain.scale(score, weights),
+    return {"score": score, "best": reasons.best_possible(weights),
+            **reasons.scale(score, weights),
             "rows": breakdown_rows(breakdown, weights, mentee, mentor, evidence)}
 
 
@@ -69,8 +70,8 @@ class BuddyAccessMixin:
     querysets come from ``self.policy`` so nothing outside the user's programmes is reached.
     """
 
-    permission = "view"
-    post_permission = "match"
+    permission = VIEW  # the coordinator level (permissions.LEVELS) a GET needs
+    post_permission = MATCH
     header_icon = "group"
     tab = ""
     intake: Intake | None = None
@@ -114,8 +115,8 @@ class BuddyAccessMixin:
         context = super().get_context_data(**kwargs)
         context["intake"] = self.intake
         context["tab"] = self.tab
-        context["can_match"] = self.policy.allows("match")
-        context["can_manage_settings"] = self.policy.allows("manage")
+        context["can_match"] = self.policy.allows(MATCH)
+        context["can_manage_settings"] = self.policy.allows(MANAGE)
         if self.intake is not None:
             pk = self.intake.pk
             context["tabs"] = [

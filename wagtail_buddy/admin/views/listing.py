@@ -11,6 +11,7 @@ from __future__ import annotations
 from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
+from ...permissions import MATCH
 from ..search import search_people
 from .base import BuddyAccessMixin, IntakeMixin, url
 
@@ -70,7 +71,7 @@ class BuddyListingView(IntakeMixin, BuddyAccessMixin, BaseListingView):
     def get_table(self, object_list):
         table = super().get_table(object_list)
         table.row_data = self.row_data
-        table.cell_context = {"can_match": self.policy.allows("match"),
+        table.cell_context = {"can_match": self.policy.allows(MATCH),
                               "next_url": self.current_list_url()}
         return table
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import View
 
-from ...services import lifecycle, proposals
+from ...permissions import MANAGE, MATCH
+from ...services import lifecycle, signup
 from .. import forms
 from ..modeladmin import participant_url
 from .base import BuddyAdminView, next_url
@@ -18,7 +19,7 @@ from .base import BuddyAdminView, next_url
 class ParticipantsBulkView(BuddyAdminView, View):
     """The bulk actions of the participant list (POST only)."""
 
-    permission = "match"
+    permission = MATCH
 
     def get(self, request):
         return redirect(participant_url())
@@ -34,11 +35,11 @@ class ParticipantsBulkView(BuddyAdminView, View):
         people = list(self.participants().filter(pk__in=form.cleaned_data["ids"]))
         action = form.cleaned_data["action"]
         if action == "confirm_email":
-            n = proposals.confirm_emails(people, request.user)
+            n = signup.confirm_emails(people, request.user)
             messages.success(request, ngettext("%(n)s email confirmed.",
                                                "%(n)s emails confirmed.", n) % {"n": n})
         elif action == "erase":
-            self.policy.require("manage")
+            self.policy.require(MANAGE)
             n = lifecycle.erase(people, request.user)
             messages.success(request, ngettext("%(n)s participant erased.",
                                                "%(n)s participants erased.", n) % {"n": n})
@@ -47,7 +48,7 @@ class ParticipantsBulkView(BuddyAdminView, View):
             messages.success(request, ngettext("%(n)s participant withdrawn.",
                                                "%(n)s participants withdrawn.", n) % {"n": n})
         else:
-            moved, skipped = proposals.move_intake(people, form.cleaned_data["intake"],
+            moved, skipped = lifecycle.move_intake(people, form.cleaned_data["intake"],
                                                    request.user)
             messages.success(request, _("%(moved)s moved, %(skipped)s skipped (open match or "
                                         "already signed up there).") % {

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...models import Match
-from ...services import introductions, matching_config, proposals
+from ...permissions import MATCH
+from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
 from ..filters import ProposalFilterSet
@@ -92,18 +93,18 @@ class ProposalsView(BuddyListingView):
 
 def apply_match_action(action: str, matches: list[Match], user) -> int:
     if action == "confirm":
-        return proposals.confirm(matches, user)
+        return decisions.confirm(matches, user)
     if action == "reject":
-        return proposals.reject(matches, user)
+        return decisions.reject(matches, user)
     if action in ("lock", "unlock"):
-        return proposals.set_locked(matches, user, locked=action == "lock")
+        return decisions.set_locked(matches, user, locked=action == "lock")
     raise Http404
 
 
 class MatchActionView(BuddyAdminView):
     """POST one action on one pair (the row buttons of the review table)."""
 
-    permission = "match"
+    permission = MATCH
     http_method_names = ["post"]
 
     def post(self, request, match_id: int, action: str):
@@ -143,7 +144,7 @@ class MatchDetailView(BuddyAdminView):
         self.note_form = forms.NoteForm(request.POST)
         if not self.note_form.is_valid():
             return self.render_to_response(self.get_context_data(), status=400)
-        proposals.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
+        decisions.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
         messages.success(request, _("Note saved."))
         return redirect(url("match", self.match.pk))
 
@@ -156,7 +157,7 @@ class MatchDetailView(BuddyAdminView):
         context["note_form"] = self.note_form
         context["cancel_form"] = forms.CancelForm()
         context["statuses"] = introductions.email_statuses([match])[match.pk]
-        if match.status == Match.Status.CONFIRMED and self.policy.allows("match"):
+        if match.status == Match.Status.CONFIRMED and self.policy.allows(MATCH):
             context["previews"] = [
                 (match.mentee, introductions.preview(match, "mentee")),
                 (match.mentor, introductions.preview(match, "mentor")),
@@ -176,24 +177,24 @@ def cancel_preview(match: Match) -> dict:
     admin.js as plain text), so the coordinator sees exactly what will be sent.
     """
     rendered = introductions.preview(match, "mentee", purpose="cancelled",
-                                     context=proposals.cancel_email_context(match, MESSAGE_SLOT))
+                                     context=decisions.cancel_email_context(match, MESSAGE_SLOT))
     before, _slot, after = rendered["text"].partition(MESSAGE_SLOT)
     return {"subject": rendered["subject"], "language": rendered["language"],
             "before": before, "after": after, "person": match.mentee}
 
 
 class CancelView(MatchDetailView):
-    permission = "match"
+    permission = MATCH
 
     def post(self, request, match_id: int):
         self.load(match_id)
         form = forms.CancelForm(request.POST)
         if form.is_valid():
             try:
-                proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
+                decisions.cancel(self.match, request.user, form.cleaned_data["reason"],
                                  notify=form.cleaned_data["notify"],
                                  message=form.cleaned_data["message"])
-            except proposals.ProposalError as exc:
+            except decisions.DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Match cancelled; the student is waiting again."))
@@ -210,7 +211,7 @@ class CancelView(MatchDetailView):
 class SwapView(BuddyAdminView):
     """Ranked alternative buddies for a proposed pair; one click swaps."""
 
-    permission = "match"
+    permission = MATCH
     tab = "proposals"
     template_name = "wagtail_buddy/admin/swap.html"
     page_title = _("Swap buddy")
@@ -235,8 +236,8 @@ class SwapView(BuddyAdminView):
             return redirect(url("swap", self.match.pk))
         mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
         try:
-            proposals.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
-        except proposals.ProposalError as exc:
+            decisions.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
+        except decisions.DecisionError as exc:
             messages.error(request, str(exc))
             return redirect(url("swap", self.match.pk))
         messages.success(request, _("Buddy swapped."))
