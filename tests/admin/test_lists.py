@@ -142,3 +142,20 @@ def test_participant_list_writes_dates_in_the_users_locale(client, coordinator, 
         german = formats.date_format(created, "DATE_FORMAT")
     assert german in body  # e.g. "6. Dezember 2026"
     assert created.strftime("%m/%d/%Y") not in body
+
+
+def test_runs_list_filters_by_status_and_sorts(client, coordinator, intake, small_pool,
+                                               run_matching):
+    first = run_matching(intake, coordinator)
+    second = run_matching(intake, coordinator)
+    client.force_login(coordinator)
+    url = u("runs", intake.pk)
+    assert [int(pk) for pk in re.findall(r'<tr data-run="(\d+)"', client.get(url)
+                                         .content.decode())] == [second.pk, first.pk]
+    oldest = client.get(url, {"ordering": "created_at"}).content.decode()
+    assert [int(pk) for pk in re.findall(r'<tr data-run="(\d+)"', oldest)] == [first.pk,
+                                                                              second.pk]
+    failed = client.get(url, {"status": "failed"}).content.decode()
+    assert 'data-run="' not in failed and "No run yet." in failed
+    matching = client.get(u("matching", intake.pk)).content.decode()
+    assert f'href="{url}"' in matching

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.widgets import BooleanRadioSelect
 
-from ..models import Match, Participant
+from ..models import Match, MatchingRun, Participant
 from ..services import stats as stats_service
 
 ALL = "all"
@@ -76,3 +76,9 @@ class IntroductionFilterSet(DefaultedFilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(introduced_at__isnull=value == "pending")
+
+
+class RunFilterSet(WagtailFilterSet):
+    class Meta:
+        model = MatchingRun
+        fields = ["status"]

@@ -28,6 +28,7 @@ urlpatterns = [
     *listing_paths("proposals", views.ProposalsView),
     *listing_paths("waiting", views.WaitingView),
     *listing_paths("introductions", views.IntroductionsView),
+    *listing_paths("runs", views.RunsView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
     path("run/<buddy_id:run_id>/", views.RunView.as_view(), name="run"),
     path("run/<buddy_id:run_id>/status.json", views.RunStatusView.as_view(), name="run_status"),

@@ -11,11 +11,11 @@ from .overview import GoView, OverviewView
 from .pairing import PairView, WaitingView
 from .participants import ParticipantsBulkView
 from .proposals import CancelView, MatchActionView, MatchDetailView, ProposalsView, SwapView
-from .runs import IntakeProgressView, MatchingView, RunStatusView, RunView
+from .runs import IntakeProgressView, MatchingView, RunStatusView, RunsView, RunView
 from .stats import StatsView
 
 __all__ = [
     "CancelView", "GoView", "IntakeProgressView", "IntroductionsView", "MatchActionView",
     "MatchDetailView", "MatchingView", "OverviewView", "PairView", "ParticipantsBulkView",
-    "ProposalsView", "RunStatusView", "RunView", "StatsView", "SwapView", "WaitingView",
+    "ProposalsView", "RunStatusView", "RunsView", "RunView", "StatsView", "SwapView", "WaitingView",
 ]

@@ -15,7 +15,9 @@ from ...services import pool as pool_service
 from ...services import runs as runs_service
 from ...services import stats as stats_service
 from .. import forms
+from ..filters import RunFilterSet
 from .base import BuddyAdminView, IntakeMixin, url
+from .listing import BuddyListingView, TemplateColumn
 
 
 class MatchingView(IntakeMixin, BuddyAdminView):
@@ -53,11 +55,36 @@ class MatchingView(IntakeMixin, BuddyAdminView):
         context["form"] = self.form or forms.RunForm(user=self.request.user,
                                                      initial_config=config)
         context["runs"] = list(MatchingRun.objects.filter(intake=self.intake)
-                               .select_related("requested_by")[:10])
+                               .select_related("requested_by")[:5])
         context["active_run"] = next((r for r in context["runs"] if r.is_active), None)
         context["pool"] = stats_service.intake_summary([self.intake])[self.intake.pk]
         context["rerun"] = pool_service.rerun_preview(self.intake)
         return context
+
+
+class RunsView(BuddyListingView):
+    """Every matching run of the intake, newest first, by status."""
+
+    permission = MATCH
+    tab = "matching"
+    url_name = "runs"
+    page_title = _("Matching runs")
+    results_template_name = "wagtail_buddy/admin/runs_results.html"
+    is_searchable = False
+    filterset_class = RunFilterSet
+    default_ordering = "-created_at"
+    row_data = {"run": "pk"}
+    columns = [
+        TemplateColumn("run", "wagtail_buddy/admin/cells/run.html", label=_("Run"),
+                       sort_key="created_at"),
+        TemplateColumn("status", "wagtail_buddy/admin/cells/run_status.html",
+                       label=_("Status")),
+        TemplateColumn("matched", "wagtail_buddy/admin/cells/run_matched.html",
+                       label=_("Matched")),
+    ]
+
+    def get_base_queryset(self):
+        return MatchingRun.objects.filter(intake=self.intake).select_related("requested_by")
 
 
 def run_payload(run: MatchingRun | None) -> dict:
