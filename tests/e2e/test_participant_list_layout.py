@@ -92,10 +92,10 @@ def test_desktop_list_is_readable(live_server, browser, screenshot, intake, djan
     assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", page.inner_text(".listing"))
     # Rows as dense as the neighbouring buddy lists': the same cell padding and text size.
     cell = page.evaluate("""() => { const td = document.querySelector('.listing tbody td');
-      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize]; }""")
+      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize, s.lineHeight]; }""")
     page.goto(f"{live_server.url}/admin/buddy/intake/{intake.pk}/waiting/")
     neighbour = page.evaluate("""() => { const td = document.querySelector('.listing tbody td');
-      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize]; }""")
+      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize, s.lineHeight]; }""")
     assert cell == neighbour
     context.close()
 
