@@ -1,9 +1,9 @@
 """Views of the coordinator workspace, one module per screen.
 
 Thin: they check access, validate, call a service. Access: every view needs a Wagtail admin
-login (the ``register_admin_urls`` hook wraps them), one of the three buddy permissions, and
-the object's programme among ``programmes_for_user`` (else 404, so another section's ids
-reveal nothing).
+login (the ``register_admin_urls`` hook wraps them); ``admin.access.ProgrammePolicy`` decides
+the coordinator level and the programmes (else 404, so another section's ids reveal
+nothing). The lists are Wagtail generic listings (``listing.py``).
 """
 
 from .introductions import IntroductionsView

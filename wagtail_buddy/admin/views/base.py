@@ -1,8 +1,9 @@
 """Shared base of the coordinator workspace views: access, scoping, tabs.
 
 Access: every view needs a Wagtail admin login (the ``register_admin_urls`` hook wraps
-them), one of the three buddy permissions, and the object's programme among
-``programmes_for_user`` (else 404, so another section's ids reveal nothing).
+them), the coordinator level its method needs, and the object's programme among the user's
+(else 404, so another section's ids reveal nothing); ``admin.access.ProgrammePolicy``
+decides both.
 """
 
 from __future__ import annotations
