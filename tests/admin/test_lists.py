@@ -46,7 +46,11 @@ def test_proposals_filter_sort_and_paginate(client, coordinator, scored_intake):
     client.force_login(coordinator)
     url = u("proposals", scored_intake.pk)
     proposed = Match.objects.filter(intake=scored_intake, status="proposed")
-    first = ids(client.get(url).content.decode())
+    page = client.get(url).content.decode()
+    first = ids(page)
+    # Every row form carries the CSRF token (cells render outside a RequestContext).
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', page)
+    assert len(tokens) > 3 * len(first) and all(tokens)  # confirm, reject, lock per row
     second = ids(client.get(url, {"p": 2}).content.decode())
     assert len(first) == 50 and set(first).isdisjoint(second)
     expected = list(proposed.order_by("score", "pk").values_list("pk", flat=True))

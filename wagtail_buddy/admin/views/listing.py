@@ -8,6 +8,7 @@ search and filters refresh the results only (``index_results_url``). Each list l
 
 from __future__ import annotations
 
+from django.middleware.csrf import get_token
 from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
@@ -71,8 +72,10 @@ class BuddyListingView(IntakeMixin, BuddyAccessMixin, BaseListingView):
     def get_table(self, object_list):
         table = super().get_table(object_list)
         table.row_data = self.row_data
+        # Cells render outside a RequestContext: the row forms need the CSRF token given.
         table.cell_context = {"can_match": self.policy.allows(MATCH),
-                              "next_url": self.current_list_url()}
+                              "next_url": self.current_list_url(),
+                              "csrf_token": get_token(self.request)}
         return table
 
     def order_queryset(self, queryset):
