@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from ..matching import DEFAULT_WEIGHTS
+from ..matching import DEFAULT_WEIGHTS, score_matrix
+from ..models import Interest, Language, Match, Participant
 from ..vocabulary import language_name
+from . import pool
 from .matching_config import criterion_label, programme_config
 
 #: Lower bound (percent of the best possible score) of each band, best first.
@@ -40,11 +43,12 @@ def band_label(key: str) -> str:
 
 
 def scale(score: float, weights: Mapping[str, float] | None) -> dict[str, Any]:
-    """``score`` as a percent of the best possible score and its band."""
+    """``score`` on the one scale every screen shows: the best possible score (``best``),
+    the score as a percent of it and its band."""
     top = best_possible(weights)
     percent = max(0, min(100, round(100 * float(score) / top))) if top else 0
     band = next(key for key, low in BANDS if percent >= low)
-    return {"percent": percent, "band": band, "band_label": band_label(band)}
+    return {"best": top, "percent": percent, "band": band, "band_label": band_label(band)}
 
 
 def _codes(person) -> set[str]:
@@ -184,12 +188,6 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     (the buddies with a free place, their profiles, the pairs ended before) and one engine
     scoring call; the rules themselves are checked in Python for these few people only.
     """
-    from django.db.models import Prefetch
-
-    from ..matching import score_matrix
-    from ..models import Interest, Language, Match, Participant
-    from . import pool
-
     spare = pool.spare_capacity(mentee.intake)
     open_ids = [int(pk) for pk, free in spare.items() if free > 0]
     prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
