@@ -188,12 +188,10 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     (the buddies with a free place, their profiles, the pairs ended before) and one engine
     scoring call; the rules themselves are checked in Python for these few people only.
     """
-    spare = pool.spare_capacity(mentee.intake)
-    open_ids = [int(pk) for pk, free in spare.items() if free > 0]
     prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
                 Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
-    mentors = list(Participant.objects.filter(pk__in=open_ids).order_by("pk")
-                   .prefetch_related(*prefetch))
+    mentors = list(Participant.objects.filter(intake=mentee.intake).with_free_places()
+                   .order_by("pk").prefetch_related(*prefetch))
     if not mentors:
         return []
     ended = set(Match.objects.filter(
@@ -210,7 +208,7 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     for j, mentor in enumerate(mentors):
         rules = blocking_rules(me, mentor, ended_before=mentor.pk in ended)
         if rules:
-            rows.append({"mentor": mentor, "rules": rules, "spare": spare[str(mentor.pk)],
+            rows.append({"mentor": mentor, "rules": rules, "spare": mentor.free,
                          "scale": scale(float(scores[0, j]), weights),
                          "score": float(scores[0, j])})
     rows.sort(key=lambda r: (len(r["rules"]), -r["score"], r["mentor"].pk))
