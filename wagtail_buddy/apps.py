@@ -3,6 +3,9 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 from wagtail.signals import post_page_move
 
+from . import checks  # noqa: F401  (registers the system checks)
+from .vocabulary import ensure_languages
+
 
 class WagtailBuddyConfig(AppConfig):
     name = "wagtail_buddy"
@@ -11,13 +14,11 @@ class WagtailBuddyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-
-        from . import checks  # noqa: F401  (registers the system checks)
+        # Imported here: they import models, which do not exist while apps.py is loaded.
         from .admin.page_form import ProgrammePageForm
         from .compat import site_history_in_one_union
         from .models import BuddyProgrammePage
         from .services.tokens import page_or_site_changed
-        from .vocabulary import ensure_languages
 
         # As Wagtail sets Page.base_form_class in its own ready(): the form imports
         # permissions and services, which the models must not import.
