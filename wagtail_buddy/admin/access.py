@@ -51,7 +51,7 @@ class ProgrammePolicy:
         return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
 
     def participants(self) -> QuerySet:
-        return Participant.objects.filter(intake__programme__in=self.programmes)
+        return Participant.objects.for_user(self.user)
 
     def matches(self) -> QuerySet:
         return Match.objects.filter(intake__programme__in=self.programmes)

@@ -153,7 +153,7 @@ class FreePlacesFilter(ChoiceFilter):
     title = _("free places")
     parameter_name = "free"
     options = {"yes": (_("Buddies with a free place"), lambda qs: qs.filter(
-        pk__in=stats.buddies_with_free_places().values("pk")))}
+        pk__in=Participant.objects.with_free_places().values("pk")))}
 
 
 class ParticipantPermissionHelper(PermissionHelper):

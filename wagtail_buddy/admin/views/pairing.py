@@ -44,8 +44,8 @@ class WaitingView(BuddyListingView):
         context = super().get_context_data(**kwargs)
         context["blocked"] = bool(self.filters and self.filters.is_valid()
                                   and self.filters.form.cleaned_data.get("blocked"))
-        context["free_buddies"] = sum(
-            1 for v in pool_service.spare_capacity(self.intake).values() if v > 0)
+        context["free_buddies"] = Participant.objects.filter(
+            intake=self.intake).with_free_places().count()
         return context
 
 
