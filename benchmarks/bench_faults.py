@@ -327,8 +327,8 @@ attempts = Counter(EmailAttempt.objects.filter(email__participant__email__in=ema
 print(json.dumps({{"stored": len(stored), "rows_per_signup": sorted(set(rows[e] for e in emails)),
                   "status": dict(status), "attempts": dict(attempts)}}))
 '''
-WAKE = ("import json; from wagtail_buddy.services import emails, retry; "
-        "retry.flush_outbox(); emails.kick_sender(); print(json.dumps(emails.outbox_status()))")
+WAKE = ("import json; from wagtail_buddy.services import emails; "
+        "emails.flush_outbox(); emails.kick_sender(); print(json.dumps(emails.outbox_status()))")
 
 
 def drain(env: dict, timeout: float) -> tuple[float, dict]:
@@ -349,7 +349,7 @@ def drain(env: dict, timeout: float) -> tuple[float, dict]:
 START_RUN = '''
 from django.contrib.auth import get_user_model
 from wagtail_buddy.models import Intake
-from wagtail_buddy.services.matching import start_run
+from wagtail_buddy.services.runs import start_run
 intake = Intake.objects.get(pk={intake})
 user = get_user_model().objects.filter(is_superuser=True).first()
 print(start_run(intake.programme, intake, user, {{}}).pk)

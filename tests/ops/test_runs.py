@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django_q.conf import Conf
 
+from tests.ops.conftest import django_process
 from tests.ops.test_outbox import run_concurrently
 from wagtail_buddy import tasks
 from wagtail_buddy.models import Match, MatchingRun
@@ -29,7 +30,7 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
                                           django_capture_on_commit_callbacks):
     """The proposals are written in one transaction: a failure while writing them (here,
     after the first rows went in) rolls them all back and the run shows the error."""
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     manager_class = type(Match.objects)
     real_bulk_create = manager_class.bulk_create
@@ -41,7 +42,7 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
 
     monkeypatch.setattr(manager_class, "bulk_create", crash_midway)
     with django_capture_on_commit_callbacks(execute=True):
-        run = matching.start_run(intake.programme, intake, coordinator, {})
+        run = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
     if run.is_active:  # started but not executed inline: run it as the worker would
         try:
@@ -56,19 +57,19 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
     # ... and the coordinator can start again.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        again = matching.start_run(intake.programme, intake, coordinator, {})
+        again = runs.start_run(intake.programme, intake, coordinator, {})
     again.refresh_from_db()
     assert again.status == MatchingRun.Status.SUCCEEDED
     assert Match.objects.filter(run=again).count() == 8
 
 
 def test_second_start_is_refused_while_one_is_active(pool, intake, coordinator, monkeypatch):
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     monkeypatch.setattr(Conf, "SYNC", False)  # enqueue (ORM broker), don't execute
-    first = matching.start_run(intake.programme, intake, coordinator, {})
-    with pytest.raises(matching.RunAlreadyActive) as refused:
-        matching.start_run(intake.programme, intake, coordinator, {})
+    first = runs.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(runs.RunAlreadyActive) as refused:
+        runs.start_run(intake.programme, intake, coordinator, {})
     assert refused.value.run == first
     assert "already in progress" in str(refused.value)
     assert list(active_runs(intake)) == [first]
@@ -96,31 +97,32 @@ def test_stuck_run_is_failed(intake, coordinator, settings):
 def test_concurrent_starters_make_one_run(postgres_db, intake, coordinator, monkeypatch):
     """The database guard, not a check-then-insert race: four coordinators press *Run*
     at the same moment on PostgreSQL; one run is created, three get the friendly error."""
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     monkeypatch.setattr(Conf, "SYNC", False)
     for _round in range(3):
         results = run_concurrently(
-            lambda: matching.start_run(intake.programme, intake, coordinator, {}), [()] * 4)
-        runs = [r for r in results if isinstance(r, MatchingRun)]
+            lambda: runs.start_run(intake.programme, intake, coordinator, {}), [()] * 4)
+        started = [r for r in results if isinstance(r, MatchingRun)]
         refused = [r for r in results if isinstance(r, Exception)]
-        assert len(runs) == 1, results
+        assert len(started) == 1, results
         assert len(refused) == 3 and not any(isinstance(r, DatabaseError) for r in refused), \
             refused
-        assert list(active_runs(intake)) == runs
-        MatchingRun.objects.filter(pk=runs[0].pk).update(status=MatchingRun.Status.FAILED)
+        assert list(active_runs(intake)) == started
+        MatchingRun.objects.filter(pk=started[0].pk).update(status=MatchingRun.Status.FAILED)
     assert MatchingRun.objects.filter(intake=intake).count() == 3
 
 
 KILLED_WORKER = """
 import sys, time
-import django
-django.setup()
 from wagtail_buddy.models import Match
 manager_class = type(Match.objects)
+real_bulk_create = manager_class.bulk_create
 
 def hang(self, objs, *args, **kwargs):
-    print("WRITING", len(list(objs)), flush=True)
+    objs = list(objs)
+    written = real_bulk_create(self, objs[:len(objs) // 2], *args, **kwargs)
+    print("WRITING", len(written), flush=True)  # these rows are in, not yet committed
     time.sleep(600)
 
 manager_class.bulk_create = hang
@@ -132,35 +134,22 @@ tasks.run_matching(int(sys.argv[1]))
 @pytest.mark.postgres
 def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, intake,
                                                           coordinator, monkeypatch, settings):
-    """SIGKILL the process executing a run while it writes its proposals: nothing is
-    written, and ``fail_stuck_runs`` (every minute) marks the run failed."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
+    """SIGKILL the process executing a run after it wrote half its proposals: none of them
+    is left, and ``fail_stuck_runs`` (every minute) marks the run failed."""
+    from wagtail_buddy.services import runs
 
-    from django.db import connection
-
-    from wagtail_buddy.services import matching
-
-    root = Path(__file__).resolve().parents[2]
     monkeypatch.setattr(Conf, "SYNC", False)
-    run = matching.start_run(intake.programme, intake, coordinator, {})
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
-           "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_site")]),
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(run.pk)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = runs.start_run(intake.programme, intake, coordinator, {})
+    worker = django_process(KILLED_WORKER, str(run.pk))
     try:
         line = worker.stdout.readline()  # blocks until the proposals are being written
         assert line.startswith("WRITING"), worker.stderr.read()[-3000:]
-        assert int(line.split()[1]) > 0
+        assert int(line.split()[1]) > 0  # rows written in the worker's transaction
+        assert not Match.objects.filter(intake=intake).exists()  # ... and not committed
         run.refresh_from_db()
         assert run.status == MatchingRun.Status.RUNNING
     finally:
-        worker.send_signal(signal.SIGKILL)  # the worker this test started
+        worker.kill()  # the worker this test started
         worker.wait(timeout=30)
     assert not Match.objects.filter(intake=intake).exists()
     settings.WAGTAIL_BUDDY_RUN_STALE_AFTER = 1

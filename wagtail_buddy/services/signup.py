@@ -10,15 +10,19 @@ quarter of an hour.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.forms.models import construct_instance
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
+from ..forms import ParticipantForm
 from ..models import BuddyProgrammePage, Intake, Participant
 from ..models.programme import forget_open_intake
 from ..models.vocabulary import forget_offered_interests
+from .audit import audit
 from .emails import queue_email, queue_first_email
 
 RESEND_WINDOW = 15 * 60
@@ -174,10 +178,6 @@ def awaits_confirmation(participant: Participant) -> bool:
 
 def _apply_pending(participant: Participant) -> bool:
     """The owner confirmed their new sign-up: apply it (still valid?) and wait for a buddy."""
-    from django.utils.datastructures import MultiValueDict
-
-    from ..forms import ParticipantForm
-
     programme = participant.intake.programme
     form = ParticipantForm(MultiValueDict(participant.pending_signup), programme=programme,
                            role=participant.role)
@@ -220,6 +220,20 @@ def confirm(participant: Participant) -> bool:
     if done:
         participant.status, participant.confirmed_at = Participant.Status.WAITING, now
     return bool(done)
+
+
+def confirm_emails(participants: Sequence[Participant], user) -> int:
+    """Confirm unconfirmed sign-ups by hand (a student lost the email): they start waiting."""
+    targets = [p for p in participants if p.status == Participant.Status.UNCONFIRMED]
+    if not targets:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Participant.objects.filter(pk__in=[p.pk for p in targets],
+                                   status=Participant.Status.UNCONFIRMED).update(
+            status=Participant.Status.WAITING, confirmed_at=now, updated_at=now)
+        audit(targets, "wagtail_buddy.participant_confirm_email", user)
+    return len(targets)
 
 
 def can_edit(participant: Participant) -> bool:

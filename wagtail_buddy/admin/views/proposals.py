@@ -13,7 +13,7 @@ from ...models import Match
 from ...permissions import (
     can_match,
 )
-from ...services import introductions, matching_config, proposals
+from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
 from ..modeladmin import inspect_url
@@ -87,11 +87,11 @@ class ProposalsView(IntakeMixin, BuddyAdminView):
 
 def apply_match_action(action: str, matches: list[Match], user) -> int:
     if action == "confirm":
-        return proposals.confirm(matches, user)
+        return decisions.confirm(matches, user)
     if action == "reject":
-        return proposals.reject(matches, user)
+        return decisions.reject(matches, user)
     if action in ("lock", "unlock"):
-        return proposals.set_locked(matches, user, locked=action == "lock")
+        return decisions.set_locked(matches, user, locked=action == "lock")
     raise Http404
 
 
@@ -114,16 +114,20 @@ class MatchActionView(BuddyAdminView):
         return redirect(next_url(request, url("proposals", match.intake_id)))
 
 
-class MatchDetailView(BuddyAdminView):
-    """One pair: both profiles, the breakdown, the note, the email previews, cancel."""
-
-    template_name = "wagtail_buddy/admin/match.html"
-    tab = "introductions"
+class OneMatchView(BuddyAdminView):
+    """A screen about one pair of the user's programmes (404 for any other id)."""
 
     def load(self, match_id):
         self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
             "intake__programme"), pk=match_id)
         self.intake = self.match.intake
+
+
+class MatchDetailView(OneMatchView):
+    """One pair: both profiles, the breakdown, the note, the email previews, cancel."""
+
+    template_name = "wagtail_buddy/admin/match.html"
+    tab = "introductions"
 
     def get_page_title(self):
         return f"{self.match.mentee.first_name} ↔ {self.match.mentor.first_name}"
@@ -138,7 +142,7 @@ class MatchDetailView(BuddyAdminView):
         self.note_form = forms.NoteForm(request.POST)
         if not self.note_form.is_valid():
             return self.render_to_response(self.get_context_data(), status=400)
-        proposals.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
+        decisions.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
         messages.success(request, _("Note saved."))
         return redirect(url("match", self.match.pk))
 
@@ -171,7 +175,7 @@ def cancel_preview(match: Match) -> dict:
     admin.js as plain text), so the coordinator sees exactly what will be sent.
     """
     rendered = introductions.preview(match, "mentee", purpose="cancelled",
-                                     context=proposals.cancel_email_context(match, MESSAGE_SLOT))
+                                     context=decisions.cancel_email_context(match, MESSAGE_SLOT))
     before, _slot, after = rendered["text"].partition(MESSAGE_SLOT)
     return {"subject": rendered["subject"], "language": rendered["language"],
             "before": before, "after": after, "person": match.mentee}
@@ -185,10 +189,10 @@ class CancelView(MatchDetailView):
         form = forms.CancelForm(request.POST)
         if form.is_valid():
             try:
-                proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
+                decisions.cancel(self.match, request.user, form.cleaned_data["reason"],
                                  notify=form.cleaned_data["notify"],
                                  message=form.cleaned_data["message"])
-            except proposals.ProposalError as exc:
+            except decisions.DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Match cancelled; the student is waiting again."))
@@ -202,18 +206,13 @@ class CancelView(MatchDetailView):
         return redirect(url("match", match_id))
 
 
-class SwapView(BuddyAdminView):
+class SwapView(OneMatchView):
     """Ranked alternative buddies for a proposed pair; one click swaps."""
 
     permission = "match"
     tab = "proposals"
     template_name = "wagtail_buddy/admin/swap.html"
     page_title = _("Swap buddy")
-
-    def load(self, match_id):
-        self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
-            "intake__programme"), pk=match_id)
-        self.intake = self.match.intake
 
     def get(self, request, match_id: int):
         self.load(match_id)
@@ -230,8 +229,8 @@ class SwapView(BuddyAdminView):
             return redirect(url("swap", self.match.pk))
         mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
         try:
-            proposals.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
-        except proposals.ProposalError as exc:
+            decisions.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
+        except decisions.DecisionError as exc:
             messages.error(request, str(exc))
             return redirect(url("swap", self.match.pk))
         messages.success(request, _("Buddy swapped."))
