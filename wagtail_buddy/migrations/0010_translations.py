@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("wagtailcore", "0094_alter_page_locale"),
-        ("wagtail_buddy", "0008_match_evidence"),
+        ("wagtail_buddy", "0009_match_related_names"),
     ]
 
     operations = [
