@@ -93,3 +93,20 @@ def test_international_pages_in_english_at_375px(live_server, browser, programme
         shoot(page, "en-sent-international-375")
     finally:
         context.close()
+
+
+def test_arabic_reader_gets_the_default_language_said_plainly(live_server, browser, settings,
+                                                              programme, intake, axe_check):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "Arabic")]
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True,
+                                  has_touch=True, locale="ar")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/ar{programme.url}signup/international/")
+        assert page.locator(".buddy").get_attribute("lang") == "en"
+        assert "not available in العربية yet" in page.inner_text(".buddy-untranslated")
+        assert page.locator("#id_preferred_language option[value=ar]").inner_text() == "العربية"
+        shoot(page, "ar-signup-international-375")
+        axe_check(page, "sign-up form for an Arabic reader")
+    finally:
+        context.close()
