@@ -167,9 +167,11 @@ def test_a_language_without_a_catalogue_gets_the_default_language_said_plainly(
     assert '<option value="ar">العربية</option>' in html
     send(client, django_capture_on_commit_callbacks, programme.url + "signup/international/",
          signup_payload(preferred_language="ar"))
-    html_body = mail.outbox[-1].alternatives[0][0]
+    message = mail.outbox[-1]
+    html_body = message.alternatives[0][0]
     assert '<html lang="en">' in html_body
-    assert "We cannot write to you in العربية yet, so this email is in English." in html_body
+    note = "We cannot write to you in العربية yet, so this email is in English."
+    assert note in html_body and message.body.startswith(note + "\n\nHello Ana,")
 
 
 def test_a_french_student_is_not_told_the_page_is_missing(client, programme, intake):
