@@ -50,7 +50,8 @@ def ensure_interests(programme_id: int) -> list[Interest]:
         [Interest(programme_id=programme_id, name=name, slug=slugify(name), locale_id=locale_id)
          for name in INTERESTS], ignore_conflicts=True
     )
-    return list(Interest.objects.filter(programme_id=programme_id, active=True))
+    offered = [pk for pk, _name in Interest.offered_choices(programme_id)]  # no translations
+    return list(Interest.objects.filter(pk__in=offered).order_by("name"))
 
 
 def create_demo_participants(
