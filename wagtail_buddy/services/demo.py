@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page
@@ -50,8 +51,9 @@ def ensure_interests(programme_id: int) -> list[Interest]:
         [Interest(programme_id=programme_id, name=name, slug=slugify(name), locale_id=locale_id)
          for name in INTERESTS], ignore_conflicts=True
     )
-    offered = [pk for pk, _name in Interest.offered_choices(programme_id)]  # no translations
-    return list(Interest.objects.filter(pk__in=offered).order_by("name"))
+    originals = (Interest.objects.filter(programme_id=programme_id).order_by()
+                 .values("translation_key").annotate(first=Min("pk")).values("first"))
+    return list(Interest.objects.filter(pk__in=originals, active=True))  # no translations
 
 
 def create_demo_participants(
