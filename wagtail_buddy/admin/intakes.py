@@ -151,6 +151,10 @@ class InterestViewSet(SnippetViewSet):
     list_filter = ["active"]
     search_fields = ["name"]
 
+    def register_chooser_viewset(self) -> None:
+        """No snippet chooser: nothing picks an interest in the admin, and its unscoped
+        routes would list every section's interests."""
+
 
 intake_viewset = IntakeViewSet()
 interest_viewset = InterestViewSet()
