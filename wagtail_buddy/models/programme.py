@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import translation
@@ -10,11 +12,14 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
-from ..admin.page_form import ProgrammePageForm
 from ..caching import forget
+from ..conf import buddy_settings
 from .programme_context import PublicContextMixin
 from .programme_copies import CanonicalCopyMixin, open_intake_key
-from .programme_texts import ProgrammeTextsMixin
+from .programme_texts import ProgrammeTextsMixin, has_text
+
+__all__ = ["BuddyProgrammePage", "ExtraQuestionBlock", "Intake", "canonical_only",
+           "coordinated_programmes", "forget_open_intake", "has_text", "open_intake_key"]
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -42,6 +47,18 @@ class ExtraQuestionBlock(blocks.StructBlock):
 
     class Meta:
         icon = "help"
+
+
+def coordinated_programmes(user) -> models.QuerySet:
+    """The programme pages ``user`` coordinates: all for a superuser, those of their groups
+    for anyone else, none for an anonymous or inactive user. ``permissions.programmes_for_user``
+    is this, for code above the models."""
+    pages = BuddyProgrammePage.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return pages.none()
+    if user.is_superuser:
+        return pages
+    return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
 
 
 def canonical_only(pages: models.QuerySet) -> models.QuerySet:
@@ -107,7 +124,8 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings")]
-    base_form_class = ProgrammePageForm
+    # base_form_class: admin.page_form.ProgrammePageForm, set in AppConfig.ready as Wagtail
+    # sets Page's own (the form imports permissions and services; models import neither).
 
     template = "wagtail_buddy/programme_page.html"
 
@@ -119,8 +137,6 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         """Every public page of the programme carries the Content-Security-Policy. The
         request first gets the site root paths, so that every URL rendered for it (also other
         pages' ``{% pageurl %}``) survives a cache outage."""
-        from ..conf import buddy_settings
-
         self._get_site_root_paths(request)
         with translation.override(self.written_language()):  # see catalogues
             response = super().serve(request, *args, **kwargs)
@@ -144,59 +160,49 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def display_name(self) -> str:
         return self.section_name or self.title
 
-    @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
-    def signup_route(self, request, role: str):
+    def public_views(self):
+        """``views.public``, which every route and the sign-up entries go through: the
+        page's one lazy import (as ``wagtail.contrib.forms`` reaches its views), since the
+        views import the models."""
         from ..views import public
 
-        return public.signup_view(request, self, role)
+        return public
+
+    @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
+    def signup_route(self, request, role: str):
+        return self.public_views().signup_view(request, self, role)
 
     @path("sent/", name="sent")
     def sent_route(self, request):
-        from ..views import public
-
-        return public.sent_view(request, self)
+        return self.public_views().sent_view(request, self)
 
     @path("link/", name="request_link")
     def request_link_route(self, request):
-        from ..views import public
-
-        return public.request_link_view(request, self)
+        return self.public_views().request_link_view(request, self)
 
     @path("confirm/<str:token>/", name="confirm")
     def confirm_route(self, request, token: str):
-        from ..views import public
-
-        return public.confirm_view(request, self, token)
+        return self.public_views().confirm_view(request, self, token)
 
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
-        from ..views import public
-
-        return public.participant_view(request, self, token)
+        return self.public_views().participant_view(request, self, token)
 
     @path("me/<str:token>/download/", name="download")
     def download_route(self, request, token: str):
-        from ..views import public
-
-        return public.download_view(request, self, token)
+        return self.public_views().download_view(request, self, token)
 
     @path("me/<str:token>/withdraw/", name="withdraw")
     def withdraw_route(self, request, token: str):
-        from ..views import public
-
-        return public.withdraw_view(request, self, token)
+        return self.public_views().withdraw_view(request, self, token)
 
     @path("me/<str:token>/delete/", name="delete")
     def delete_route(self, request, token: str):
-        from ..views import public
-
-        return public.delete_view(request, self, token)
+        return self.public_views().delete_view(request, self, token)
 
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):
-        from ..views import public
-
-        return public.checkin_view(request, self, token)
+        return self.public_views().checkin_view(request, self, token)
 
 
 class Intake(models.Model):
@@ -236,10 +242,6 @@ class Intake(models.Model):
     def deleted_on(self):
         """The day retention deletes this intake's personal data (``RETENTION_DAYS`` after
         it ends): the one date pages, emails and the privacy notes promise."""
-        from datetime import timedelta
-
-        from ..conf import buddy_settings
-
         return self.ends_on + timedelta(days=int(buddy_settings.RETENTION_DAYS))
 
 

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from ..caching import site_root_paths
 from ..catalogues import base_code, written_language
+from ..conf import buddy_settings
 
 
 class PublicContextMixin(models.Model):
@@ -49,22 +50,10 @@ class PublicContextMixin(models.Model):
         """Adds the base template setting, the open intake, the two sign-up entries and the
         languages: ``buddy_lang`` (the app's text) and ``buddy_missing_lang`` (the visitor's
         language when the app has no catalogue for it)."""
-        from ..conf import buddy_settings
-        from ..services.signup import signup_state
-
         context = super().get_context(request, *args, **kwargs)
         context["buddy_base_template"] = buddy_settings.BASE_TEMPLATE
         base = self.url_as_requested(request)
-        if not getattr(self, "_signup_entries", None):
-            entries = {}
-            for role in ("local", "international"):
-                state, intake = signup_state(self, role)
-                entries[role] = {"state": state, "intake": intake, "role": role}
-            self._signup_entries = entries
-        for role, entry in self._signup_entries.items():
-            entry["url"] = base + self.reverse_subpage("signup", kwargs={"role": role})
-        context["signup_entries"] = self._signup_entries
-        context["intake"] = self._signup_entries["local"]["intake"]
+        context.update(self.public_views().signup_entries(self, base))
         context["page_url"] = base
         context["buddy_timeline"] = {"confirm_days": buddy_settings.UNCONFIRMED_PURGE_DAYS,
                                      "checkin_weeks": buddy_settings.CHECKIN_WEEKS}

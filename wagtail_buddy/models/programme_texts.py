@@ -13,11 +13,16 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.html import strip_tags
 
-from ..admin.page_form import has_text
 from ..catalogues import written_language
 
 TRANSLATED_TEXTS = ("intro", "privacy_notice", "charter")
+
+
+def has_text(rich_text: str | None) -> bool:
+    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
+    return bool(strip_tags(rich_text or "").strip())
 
 
 @dataclass(frozen=True)

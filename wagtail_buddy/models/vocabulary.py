@@ -9,6 +9,7 @@ from wagtail.models import Locale, TranslatableMixin
 from ..caching import forget, remember
 from ..catalogues import base_code
 from ..vocabulary import language_name
+from .programme import BuddyProgrammePage
 
 OFFERED_INTERESTS_KEY = "wagtail_buddy:offered-interests"
 
@@ -136,8 +137,6 @@ def forget_offered_interests(instance: Interest | None = None, programme_id: int
     if programme_id is not None:
         forget(offered_key(programme_id))
         return
-    from .programme import BuddyProgrammePage
-
     forget(*(offered_key(pk) for pk in BuddyProgrammePage.objects.values_list("pk", flat=True)))
 
 
