@@ -21,7 +21,7 @@ participant_admin = modeladmin.register()
 
 @hooks.register("register_admin_viewset")
 def register_vocabulary_viewsets():
-    return [intake_viewset, interest_viewset]
+    return [intake_viewset, interest_viewset]  # interests: a snippet viewset (translatable)
 
 
 @hooks.register("register_permissions")
@@ -68,7 +68,7 @@ buddy_menu = Menu(items=[
     PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
     PermissionMenuItem(_("Intakes"), reverse_lazy("wagtail_buddy_intakes:index"),
                        icon_name="date", order=800, check=can_manage_settings),
-    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:index"),
+    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:list"),
                        icon_name="tag", order=900, check=can_manage_settings),
 ])
 

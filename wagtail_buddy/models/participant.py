@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .programme import Intake, coordinated_programmes
-from .vocabulary import Interest, Language
+from .vocabulary import Interest, Language, interest_names
 
 #: The permission that lets a coordinator see participants (the "view" level) at all.
 VIEW_PERMISSION = "wagtail_buddy.view_participant"
@@ -141,6 +141,12 @@ class Participant(models.Model):
     # Consent and lifecycle
     consent_at = models.DateTimeField(_("privacy consent given at"))
     consent_version = models.CharField(_("privacy notice version"), max_length=32)
+    # The language of the privacy notice shown, and the page revision it came from: which
+    # translation's text was accepted (see ProgrammeTextsMixin.consent_terms).
+    consent_language = models.CharField(_("privacy notice language"), max_length=16,
+                                        blank=True)
+    consent_revision = models.PositiveIntegerField(_("privacy notice page revision"),
+                                                   null=True, blank=True)
     charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -186,6 +192,11 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def shown_interests(self) -> list[str]:
+        """The interests' names in the active language (translations where there are)."""
+        return sorted(interest_names(self.interests.all()), key=str.casefold)
 
     @property
     def is_local(self) -> bool:

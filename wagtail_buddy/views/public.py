@@ -104,7 +104,7 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         if outcome.kind == "stale":
             form = _recheck(ParticipantForm(request.POST, programme=page, role=role))
             return render(request, page, "signup/form.html", form=form, role=role)
-        return HttpResponseRedirect(sub_url(request, page, "sent"))
+        return HttpResponseRedirect(sub_url(request, page, "sent") + f"?role={role}")
     return render(request, page, "signup/form.html", form=form, role=role)
 
 
@@ -117,8 +117,10 @@ def _recheck(form: ParticipantForm) -> ParticipantForm:
 
 
 def sent_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
-    """'Check your inbox': the same page for new, duplicate and bot sign-ups (no leak)."""
-    return render(request, page, "signup/sent.html")
+    """'Check your inbox': the same page for new, duplicate and bot sign-ups (no leak). The
+    form's role (in the query) picks what the reader commits to; it reveals nothing."""
+    role = request.GET.get("role")
+    return render(request, page, "signup/sent.html", role=role if role in ROLES else None)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -37,9 +37,11 @@ class Command(BaseCommand):
 
 
 def find_programme(key: str) -> BuddyProgrammePage:
+    """The programme named by a page id or slug. A translated copy's id or slug (copies
+    often share the slug) is its programme: the canonical copy, which owns the intakes."""
     pages = BuddyProgrammePage.objects.all()
     matches = pages.filter(pk=int(key)) if key.isdigit() else pages.filter(slug=key)
-    found = list(matches[:2])
+    found = list({page.canonical.pk: page.canonical for page in matches[:50]}.values())
     if len(found) != 1:
         titles = ", ".join(f"{p.pk} ({p.slug})" for p in pages.order_by("pk")[:20]) or "-"
         reason = _("is ambiguous") if found else _("matches no buddy programme page")
