@@ -14,6 +14,7 @@ from wagtail.models import Page
 
 from ..admin.page_form import ProgrammePageForm, has_text
 from ..caching import forget, remember, site_root_paths
+from ..content_security import add_policy
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -122,16 +123,15 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         verbose_name_plural = _("buddy programme pages")
 
     def serve(self, request, *args, **kwargs):
-        """Every public page of the programme carries the Content-Security-Policy. The
-        request first gets the site root paths, so that every URL rendered for it (also other
-        pages' ``{% pageurl %}``) survives a cache outage."""
+        """Every public page of the programme carries ``PUBLIC_CSP`` when one is set
+        (off by default: see ``content_security``). The request first gets the site root
+        paths, so that every URL rendered for it (also other pages' ``{% pageurl %}``)
+        survives a cache outage."""
         from ..conf import buddy_settings
 
         self._get_site_root_paths(request)
         response = super().serve(request, *args, **kwargs)
-        policy = buddy_settings.PUBLIC_CSP
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+        add_policy(request, response, buddy_settings.PUBLIC_CSP)
         return response
 
     def with_content_json(self, content):
