@@ -42,3 +42,20 @@ def test_remove_deletes_the_apps_groups_and_strips_the_sites_own(
 def test_without_a_programme_and_without_remove_the_command_says_what_to_do(db):
     with pytest.raises(CommandError, match="--remove"):
         run()
+
+
+def test_schedules_remove_takes_the_apps_schedules_and_task_results_only(db):
+    from django.utils import timezone
+    from django_q.models import Schedule, Task
+
+    call_command("buddy_schedules", stdout=StringIO())
+    Schedule.objects.create(name="site report", func="mysite.tasks.report")
+    now = timezone.now()
+    for func in ("wagtail_buddy.tasks.flush_outbox", "mysite.tasks.report"):
+        Task.objects.create(id=func.replace(".", "")[:32], name=func, func=func,
+                            started=now, stopped=now, success=True)
+    out = StringIO()
+    call_command("buddy_schedules", "--remove", stdout=out)
+    assert "Removed 6 schedule(s) and 1 task result(s)." in out.getvalue()
+    assert list(Schedule.objects.values_list("func", flat=True)) == ["mysite.tasks.report"]
+    assert list(Task.objects.values_list("func", flat=True)) == ["mysite.tasks.report"]

@@ -259,7 +259,10 @@ def ensure_schedules() -> tuple[int, int]:
     return created, updated
 
 
-def remove_schedules() -> int:
-    from django_q.models import Schedule
+def remove_schedules() -> tuple[int, int]:
+    """For removing the app: its schedules and the results of its finished tasks (which
+    name participants and runs); the site's own django-q2 rows stay. Returns both counts."""
+    from django_q.models import Schedule, Task
 
-    return Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+    schedules = Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+    return schedules, Task.objects.filter(func__startswith="wagtail_buddy.").delete()[0]
