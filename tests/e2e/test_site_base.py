@@ -120,3 +120,34 @@ def test_intake_dates_use_wagtails_date_picker(live_server, page, programme, adm
     picker.wait_for()
     assert picker.locator(".xdsoft_calendar").is_visible()
     shoot(page, "intake-date-picker")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_translated_programme_in_a_bakery_base_is_french_and_keeps_the_sites_script(
+        live_server, browser, settings, site_templates, programme, intake, axe_check,  # noqa: F811
+        width):
+    from django.utils import translation
+    from wagtail.models import Locale
+
+    settings.WAGTAIL_BUDDY_BASE_TEMPLATE = BASES["bakery"]
+    french = programme.copy_for_translation(Locale.objects.get_or_create(language_code="fr")[0],
+                                            copy_parents=True)
+    french.save_revision().publish()
+    with translation.override("fr"):
+        become, sign_up = translation.gettext("Become a buddy"), translation.gettext("Sign up")
+    assert become != "Become a buddy"
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        for name, path in (("programme", ""), ("signup", "signup/local/")):
+            page.goto(f"{live_server.url}{french.url}{path}")
+            assert "/fr/" in page.url
+            assert page.get_attribute("html", "data-theme") == "light"  # the site's script ran
+            text = page.inner_text(".buddy")
+            assert become in text or sign_up in text, text[:300]
+            left, right = text_edges(page)
+            assert left >= SIDE_MARGIN_PX and right <= width - SIDE_MARGIN_PX, (left, right)
+            axe_check(page, f"French {name} in the bakery base at {width}")
+            shoot(page, f"bakery-fr-{name}-{width}")
+    finally:
+        context.close()
