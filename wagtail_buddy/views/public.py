@@ -70,6 +70,21 @@ def _resolve(request: HttpRequest, page: BuddyProgrammePage, token: str, purpose
 # --- sign-up ---------------------------------------------------------------------------
 
 
+def signup_entries(page: BuddyProgrammePage, base: str) -> dict:
+    """The programme page's two sign-up entries (state, intake, URL per role) and the open
+    intake; the states are read once per page object."""
+    if not getattr(page, "_signup_entries", None):
+        entries = {}
+        for role in ("local", "international"):
+            state, intake = signup.signup_state(page, role)
+            entries[role] = {"state": state, "intake": intake, "role": role}
+        page._signup_entries = entries
+    for role, entry in page._signup_entries.items():
+        entry["url"] = base + page.reverse_subpage("signup", kwargs={"role": role})
+    return {"signup_entries": page._signup_entries,
+            "intake": page._signup_entries["local"]["intake"]}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> HttpResponse:
     if role not in ROLES:
