@@ -143,15 +143,10 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         verbose_name_plural = _("buddy programme pages")
 
     def serve(self, request, *args, **kwargs):
-        """Every public page of the programme carries the Content-Security-Policy. The
-        request first gets the site root paths, so that every URL rendered for it (also other
-        pages' ``{% pageurl %}``) survives a cache outage."""
         """Every public page of the programme carries ``PUBLIC_CSP`` when one is set
         (off by default: see ``content_security``). The request first gets the site root
         paths, so that every URL rendered for it (also other pages' ``{% pageurl %}``)
         survives a cache outage."""
-        from ..conf import buddy_settings
-
         self._get_site_root_paths(request)
         response = super().serve(request, *args, **kwargs)
         add_policy(request, response, buddy_settings.PUBLIC_CSP)
