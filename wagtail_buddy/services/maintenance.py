@@ -20,7 +20,7 @@ from django.utils import timezone
 from ..conf import buddy_settings
 from ..models import CheckIn, Intake, IntakeStats, Match, OutboundEmail, Participant
 from .emails import queue_emails
-from .queue import Schedule, schedule_kwargs
+from .queue import Schedule, Task, schedule_kwargs
 from .tokens import confirmation_url
 
 logger = logging.getLogger(__name__)
@@ -254,5 +254,8 @@ def ensure_schedules() -> tuple[int, int]:
     return created, updated
 
 
-def remove_schedules() -> int:
-    return Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+def remove_schedules() -> tuple[int, int]:
+    """For removing the app: its schedules and the results of its finished tasks (which
+    name participants and runs); the site's own django-q2 rows stay. Returns both counts."""
+    schedules = Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+    return schedules, Task.objects.filter(func__startswith="wagtail_buddy.").delete()[0]
