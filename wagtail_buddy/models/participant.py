@@ -21,6 +21,8 @@ class Role(models.TextChoices):
 
 class Status(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Email not confirmed")
+    # Imported by a coordinator: emailed an invitation, has not checked and confirmed yet.
+    INVITED = "invited", _("Invited")
     WAITING = "waiting", _("Waiting for a match")
     PROPOSED = "proposed", _("Match proposed")
     MATCHED = "matched", _("Matched")
@@ -49,7 +51,8 @@ class ParticipantQuerySet(models.QuerySet):
 
     def matchable(self):
         """Confirmed, not withdrawn: the pool a matching run may draw from."""
-        return self.exclude(status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
+        return self.exclude(status__in=[Status.UNCONFIRMED, Status.INVITED, Status.WITHDRAWN,
+                                        Status.ENDED])
 
     def registered(self, intake, role: str, email: str):
         """The sign-up of ``email`` for ``intake`` and ``role``, found through the unique
@@ -89,8 +92,9 @@ class Participant(models.Model):
         _("phone or messenger"), max_length=60, blank=True,
         help_text=_("Shared with your buddy once you are matched."),
     )
+    # Null only while invited (an import may not have it); the form asks for it.
     birth_year = models.PositiveSmallIntegerField(
-        _("year of birth"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        _("year of birth"), null=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     gender_preference = models.CharField(
@@ -124,7 +128,8 @@ class Participant(models.Model):
     )
     extra_answers = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
     # Consent and lifecycle
-    consent_at = models.DateTimeField(_("privacy consent given at"))
+    # Null while invited: nobody consents on a person's behalf.
+    consent_at = models.DateTimeField(_("privacy consent given at"), null=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=32)
     charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)

@@ -281,6 +281,12 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
         return public.confirm_view(request, self, token)
 
+    @path("invitation/<str:token>/", name="invitation")
+    def invitation_route(self, request, token: str):
+        from ..views import invitation
+
+        return invitation.invitation_view(request, self, token)
+
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
         from ..views import public
