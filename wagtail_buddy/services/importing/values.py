@@ -28,8 +28,10 @@ MIN_AGE, MAX_AGE = 15, 99  # as the sign-up form
 MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 60,
                "university": 150, "faculty": 150, "home_university": 150, "full_name": 201}
 LIST_SPLIT = re.compile(r"\s*(?:[,;/|+\n]|\s&\s|\band\b|\bet\b|\bund\b|\by\b|\be\b)\s*")
-# What a spreadsheet runs as a formula: "=", "@", or "+"/"-" not followed by a number.
-FORMULA = re.compile(r"^\s*(?:[=@]|[+-](?![\d\s(]))")
+# What a spreadsheet runs as a formula (OWASP CSV injection): a cell starting with one of
+# these. Only a plain phone number ("+33 6 12 34 56 78") may start with "+".
+FORMULA_START = ("=", "+", "-", "@")
+PHONE = re.compile(r"\+?[\d\s().-]+")
 
 
 class BadValue(Exception):
@@ -45,10 +47,7 @@ def clean_text(text: str, field: str = "") -> str:
     if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
         raise BadValue(_("contains invisible control characters"))
     text = " ".join(text.split())
-    if FORMULA.match(text) and field != "phone":
-        raise BadValue(_("%(value)s looks like a spreadsheet formula; type the value "
-                         "itself") % {"value": quoted(text)})
-    if field == "phone" and text[:1] in "=@":
+    if text.startswith(FORMULA_START) and not (field == "phone" and PHONE.fullmatch(text)):
         raise BadValue(_("%(value)s looks like a spreadsheet formula; type the value "
                          "itself") % {"value": quoted(text)})
     limit = MAX_LENGTHS.get(field)
