@@ -62,7 +62,7 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * free_buddies: matchable local buddies with a free place.
     """
     ids = [i.pk for i in intakes]
-    keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
+    keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed", "invited",
             "proposals", "to_introduce", "blocked", "checkins", "free_buddies")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
@@ -71,6 +71,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
         data = out[intake_id]
         if status == Status.UNCONFIRMED:
             data["unconfirmed"] += n
+        if status == Status.INVITED:
+            data["invited"] += n
         if status in (Status.WITHDRAWN, Status.ENDED):
             continue
         data["internationals" if role == Role.INTERNATIONAL else "locals"] += n

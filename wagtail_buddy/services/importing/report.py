@@ -30,6 +30,7 @@ ROLE_ONLY = {
                              "exchange_country"),
 }
 # Fields stored on the participant row (languages is the many-to-many; full_name is split).
+NAMED = ("email", "first_name", "last_name", "preferred_language")  # shown elsewhere
 ROW_FIELDS = tuple(f for f in FIELDS if f not in ("languages", "full_name"))
 
 
@@ -164,6 +165,8 @@ def _decide(row: RowResult, person: Participant | None, language: str) -> None:
     if person is None:
         row.data.setdefault("preferred_language", language)
         row.action = CREATE
+        row.note = "; ".join(f"{FIELDS[name]}: {shown(name, value)}"
+                             for name, value in row.data.items() if name not in NAMED)
         return
     row.existing = person
     if person.status != Participant.Status.INVITED:
