@@ -46,6 +46,11 @@ class RowResult:
     existing: Participant | None = None
     note: str = ""
 
+    def summary(self) -> str:
+        """What a new row will store besides the name (for the rows the preview shows)."""
+        return "; ".join(f"{FIELDS[name]}: {shown(name, value)}"
+                         for name, value in self.data.items() if name not in NAMED)
+
 
 @dataclass
 class ImportReport:
@@ -107,12 +112,13 @@ def build_report(table: Table, fields: list[str], intake: Intake, role: str) -> 
     existing = _existing(intake, role)
     seen: dict[str, int] = {}
     language = default_language(intake)
+    labels = {name: str(label) for name, label in FIELDS.items()}  # translated once
     for number, cells in zip(table.numbers, table.rows, strict=True):
-        row = _parse_row(number, cells, columns)
+        row = _parse_row(number, cells, columns, labels)
         if not row.problems:
-            _check_duplicate(row, seen)
+            _check_duplicate(row, seen, labels)
         if not row.problems:
-            _decide(row, existing.get(row.email), language)
+            _decide(row, existing.get(row.email), language, labels)
         if row.problems:
             row.action = SKIP
         report.rows.append(row)
@@ -126,10 +132,10 @@ def _existing(intake: Intake, role: str) -> dict[str, Participant]:
     return {p.email_lower: p for p in people}
 
 
-def _parse_row(number: int, cells: list[str], columns) -> RowResult:
+def _parse_row(number: int, cells: list[str], columns, labels: dict[str, str]) -> RowResult:
     row = RowResult(number, SKIP)
     for index, name in columns:
-        label = str(FIELDS[name])
+        label = labels[name]
         try:
             value = values.parse(name, cells[index])
         except values.BadValue as problem:
@@ -148,25 +154,24 @@ def _parse_row(number: int, cells: list[str], columns) -> RowResult:
     if not row.problems:
         for name in ("email", "first_name", "last_name"):
             if not row.data.get(name):
-                row.problems.append((str(FIELDS[name]), _("is empty")))
+                row.problems.append((labels[name], _("is empty")))
     return row
 
 
-def _check_duplicate(row: RowResult, seen: dict[str, int]) -> None:
+def _check_duplicate(row: RowResult, seen: dict[str, int], labels: dict[str, str]) -> None:
     first = seen.setdefault(row.email, row.number)
     if first != row.number:
-        row.problems.append((str(FIELDS["email"]),
+        row.problems.append((labels["email"],
                              _("%(email)s is already on row %(row)s of this file")
                              % {"email": values.quoted(row.email), "row": first}))
 
 
-def _decide(row: RowResult, person: Participant | None, language: str) -> None:
+def _decide(row: RowResult, person: Participant | None, language: str,
+            labels: dict[str, str]) -> None:
     """Create, update an invited person with what changes, or leave a registered one be."""
     if person is None:
         row.data.setdefault("preferred_language", language)
         row.action = CREATE
-        row.note = "; ".join(f"{FIELDS[name]}: {shown(name, value)}"
-                             for name, value in row.data.items() if name not in NAMED)
         return
     row.existing = person
     if person.status != Participant.Status.INVITED:
@@ -183,7 +188,7 @@ def _decide(row: RowResult, person: Participant | None, language: str) -> None:
         old = sorted(lang.code for lang in person.languages.all()) if name == "languages" \
             else getattr(person, name)
         if (sorted(new) if name == "languages" else new) != old:
-            row.changes.append((str(FIELDS[name]), shown(name, old), shown(name, new)))
+            row.changes.append((labels[name], shown(name, old), shown(name, new)))
     row.action = UPDATE if row.changes else UNCHANGED
 
 
