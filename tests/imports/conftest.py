@@ -45,3 +45,13 @@ def google_forms_rows(n: int = 3, start: int = 0) -> list[list[str]]:
 @pytest.fixture
 def google_forms_csv():
     return csv_bytes(google_forms_rows())
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; a test client request to a /fr/ link leaves
+    French active in the thread."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
