@@ -61,7 +61,7 @@ def main() -> int:
     from wagtail.models import Page, Site
 
     from wagtail_buddy.models import BuddyProgrammePage, Intake, Match
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
     from wagtail_buddy.services.demo import create_demo_participants
 
     site = Site.objects.get(is_default_site=True)
@@ -77,7 +77,7 @@ def main() -> int:
           flush=True)
     admin = get_user_model().objects.create_superuser("bench", "bench@example.org", "pw")
     t = time.perf_counter()
-    run = matching.start_run(programme, intake, admin, {})
+    run = runs.start_run(programme, intake, admin, {})
     run.refresh_from_db()
     print(f"matching run: {run.status} in {time.perf_counter() - t:.1f} s, "
           f"{Match.objects.filter(intake=intake).count()} proposals", flush=True)

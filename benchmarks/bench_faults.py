@@ -349,7 +349,7 @@ def drain(env: dict, timeout: float) -> tuple[float, dict]:
 START_RUN = '''
 from django.contrib.auth import get_user_model
 from wagtail_buddy.models import Intake
-from wagtail_buddy.services.matching import start_run
+from wagtail_buddy.services.runs import start_run
 intake = Intake.objects.get(pk={intake})
 user = get_user_model().objects.filter(is_superuser=True).first()
 print(start_run(intake.programme, intake, user, {{}}).pk)

@@ -14,16 +14,31 @@ def programmes_for_user(user) -> QuerySet:
     return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
 
 
+# The three coordinator levels, each named once: "view" < "match" < "manage". Each level is
+# granted by one Django permission (``LEVEL_PERMISSION``) and needs what ``LEVELS`` lists.
+VIEW, MATCH, MANAGE = "view", "match", "manage"
+LEVEL_PERMISSION: dict[str, str] = {
+    VIEW: "wagtail_buddy.view_participant",
+    MATCH: "wagtail_buddy.match_participants",
+    MANAGE: "wagtail_buddy.manage_programme_settings",
+}
+
+
+def has_level(user, level: str) -> bool:
+    """Does ``user`` hold the permission of coordinator level ``level``?"""
+    return bool(user and user.has_perm(LEVEL_PERMISSION[level]))
+
+
 def can_view_participants(user) -> bool:
-    return bool(user and user.has_perm("wagtail_buddy.view_participant"))
+    return has_level(user, VIEW)
 
 
 def can_match(user) -> bool:
-    return bool(user and user.has_perm("wagtail_buddy.match_participants"))
+    return has_level(user, MATCH)
 
 
 def can_manage_settings(user) -> bool:
-    return bool(user and user.has_perm("wagtail_buddy.manage_programme_settings"))
+    return has_level(user, MANAGE)
 
 
 def may_change_access(user, programme) -> bool:
@@ -45,11 +60,11 @@ def may_change_access(user, programme) -> bool:
 # What each coordinator level needs, as "app_label.codename", admin access included. The
 # README's permission table and ``manage.py buddy_coordinators`` both follow this.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "view": ("wagtailadmin.access_admin", "wagtail_buddy.view_participant"),
+    VIEW: ("wagtailadmin.access_admin", LEVEL_PERMISSION[VIEW]),
 }
-LEVELS["match"] = (*LEVELS["view"], "wagtail_buddy.match_participants")
-LEVELS["manage"] = (
-    *LEVELS["match"], "wagtail_buddy.manage_programme_settings",
+LEVELS[MATCH] = (*LEVELS[VIEW], LEVEL_PERMISSION[MATCH])
+LEVELS[MANAGE] = (
+    *LEVELS[MATCH], LEVEL_PERMISSION[MANAGE],
     "wagtail_buddy.add_intake", "wagtail_buddy.change_intake", "wagtail_buddy.view_intake",
     "wagtail_buddy.add_interest", "wagtail_buddy.change_interest",
     "wagtail_buddy.view_interest",

@@ -21,9 +21,9 @@ def send_outbox() -> int:
 
 
 def run_matching(run_id: int) -> None:
-    """Execute one matching run (see ``services.matching.execute_run``), heartbeat beside it."""
+    """Execute one matching run (see ``services.runs.execute_run``), heartbeat beside it."""
     from .services.heartbeat import Heartbeat
-    from .services.matching import execute_run
+    from .services.runs import execute_run
 
     with Heartbeat(run_id):
         execute_run(run_id)
@@ -54,7 +54,7 @@ def apply_retention() -> int:
 
 
 def fail_stuck_runs() -> int:
-    from .services.matching import fail_stuck_runs as fail
+    from .services.runs import fail_stuck_runs as fail
 
     return fail()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wagtail_buddy.services import matching
+from wagtail_buddy.services import runs
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def run_matching(django_capture_on_commit_callbacks):
 
     def run(intake, user, config=None):
         with django_capture_on_commit_callbacks(execute=True):
-            started = matching.start_run(intake.programme, intake, user, config or {})
+            started = runs.start_run(intake.programme, intake, user, config or {})
         started.refresh_from_db()
         return started
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.conftest import make_coordinator, make_programme
 from wagtail_buddy.models import Intake, Match, Participant
-from wagtail_buddy.services import proposals
+from wagtail_buddy.services import statuses
 from wagtail_buddy.services.demo import create_demo_participants
 
 
@@ -74,7 +74,7 @@ def add_pairs(intake, internationals: int, locals_: int, pairs: int, seed: int) 
         Match(intake=intake, mentee=a, mentor=b, score=1.5, breakdown={"languages": 1.0},
               status="confirmed" if i % 3 == 0 else "proposed")
         for i, (a, b) in enumerate(zip(mentees, mentors, strict=True))])
-    proposals.refresh_statuses([p.pk for p in mentees + mentors])
+    statuses.refresh_statuses([p.pk for p in mentees + mentors])
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from wagtail_buddy.models import BuddyLogEntry, Match
-from wagtail_buddy.services import explain
+from wagtail_buddy.services import reasons
 
 
 def test_blocked_student_sees_the_rule_and_can_be_paired_anyway(
@@ -14,7 +14,7 @@ def test_blocked_student_sees_the_rule_and_can_be_paired_anyway(
     german = participant_factory("local", languages=("de", "en"), capacity=1)
     late = participant_factory("local", languages=("nl",), capacity=1,
                                available_from=intake.starts_on.replace(day=20))
-    near = explain.near_candidates(dutch)
+    near = reasons.near_candidates(dutch)
     by_mentor = {row["mentor"].pk: row["rules"] for row in near}
     assert by_mentor[german.pk] == ["No common language (the student speaks Dutch)"]
     assert by_mentor[late.pk] == [f"Not available on the arrival day ({dutch.arrival_date})"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_buddy.models import CheckIn, Match, Participant
-from wagtail_buddy.services import proposals, stats
+from wagtail_buddy.services import decisions, stats
 
 
 def rows(html: str) -> int:
@@ -31,14 +31,14 @@ def test_overview_counts_equal_the_lists_behind_them(client, coordinator, intake
                         status=Participant.Status.UNCONFIRMED)
     run_matching(intake, coordinator)
     first, second, *_rest = Match.objects.filter(intake=intake).order_by("pk")
-    proposals.confirm([first, second], coordinator)
+    decisions.confirm([first, second], coordinator)
     CheckIn.objects.create(match=first, participant=first.mentee, sent_at=timezone.now(),
                            answered_at=timezone.now(), answer="no_contact")
     CheckIn.objects.create(match=first, participant=first.mentor,
                            sent_at=timezone.now() - timedelta(days=1))
     CheckIn.objects.create(match=second, participant=second.mentee, sent_at=timezone.now(),
                            answered_at=timezone.now(), answer="met")
-    proposals.reject([Match.objects.filter(intake=intake, status="proposed").first()],
+    decisions.reject([Match.objects.filter(intake=intake, status="proposed").first()],
                      coordinator)
 
     client.force_login(coordinator)
@@ -81,7 +81,7 @@ def test_every_list_finds_a_student_by_full_name_and_email(client, coordinator, 
     mentor = participant_factory("local", first_name="Jules", last_name="Martin")
     paired = participant_factory("international", first_name="Ana", last_name="García López",
                                  email="second.ana@example.org")
-    match = proposals.pair_manually(paired, mentor, coordinator)
+    match = decisions.pair_manually(paired, mentor, coordinator)
     client.force_login(coordinator)
     lists = {
         "participants": (reverse("wagtail_buddy_participant_modeladmin_index"), {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core import mail
 
 from wagtail_buddy.models import BuddyLogEntry, Match, OutboundEmail, Participant
-from wagtail_buddy.services import emails, introductions, proposals
+from wagtail_buddy.services import decisions, emails, introductions
 from wagtail_buddy.services.pool import rerun_preview, suggestions
 
 
@@ -26,7 +26,7 @@ def test_swap_survives_a_rerun(participant_factory, intake, coordinator, run_mat
     match = Match.objects.filter(intake=intake, status="proposed").select_related(
         "mentee").first()
     target = _swap_target(match)
-    proposals.swap(match, target, coordinator)
+    decisions.swap(match, target, coordinator)
 
     before = rerun_preview(intake)
     assert before == {"replaced": 2, "confirmed": 0, "locked": 0, "manual": 1, "forbidden": 0}
@@ -46,8 +46,8 @@ def test_cancelled_pair_is_never_proposed_again(participant_factory, intake, coo
     run_matching(intake, coordinator)
     match = Match.objects.get(mentee=mentee, status="proposed")
     assert match.mentor_id == best.pk  # the same faculty scores higher
-    proposals.confirm([match], coordinator)
-    proposals.cancel(match, coordinator, "Moved to another city")
+    decisions.confirm([match], coordinator)
+    decisions.cancel(match, coordinator, "Moved to another city")
 
     assert [p.mentor for p in suggestions(mentee)] == [str(other.pk)]
     assert rerun_preview(intake)["forbidden"] == 1
@@ -59,16 +59,16 @@ def test_cancelled_pair_is_never_proposed_again(participant_factory, intake, coo
 def test_pair_anyway_needs_a_reason_and_is_audited(participant_factory, intake, coordinator):
     mentee = participant_factory("international", languages=("en",))
     mentor = participant_factory("local", languages=("en",), capacity=1)
-    first = proposals.pair_manually(mentee, mentor, coordinator)
-    proposals.cancel(first, coordinator, "Did not get along")
+    first = decisions.pair_manually(mentee, mentor, coordinator)
+    decisions.cancel(first, coordinator, "Did not get along")
     mentee.refresh_from_db()
     try:
-        proposals.pair_manually(mentee, mentor, coordinator)
-    except proposals.ProposalError as exc:
+        decisions.pair_manually(mentee, mentor, coordinator)
+    except decisions.DecisionError as exc:
         assert "cancelled before" in str(exc)
     else:
         raise AssertionError("a cancelled pair was recreated without an override")
-    again = proposals.pair_manually(mentee, mentor, coordinator,
+    again = decisions.pair_manually(mentee, mentor, coordinator,
                                     override_reason="They made up; both asked for it")
     assert again.status == "confirmed"
     entries = BuddyLogEntry.objects.filter(action="wagtail_buddy.match_manual",
@@ -81,12 +81,12 @@ def test_cancel_emails_the_message_never_the_internal_note(participant_factory, 
                                                            coordinator):
     mentee = participant_factory("international", languages=("en",))
     mentor = participant_factory("local", languages=("en",), capacity=1)
-    match = proposals.pair_manually(mentee, mentor, coordinator)
+    match = decisions.pair_manually(mentee, mentor, coordinator)
     match = Match.objects.select_related("mentee", "mentor").get(pk=match.pk)
     introductions.send([match], coordinator)
     match.refresh_from_db()
     mail.outbox.clear()
-    proposals.cancel(match, coordinator, "Yves has to leave Lyon (family illness)",
+    decisions.cancel(match, coordinator, "Yves has to leave Lyon (family illness)",
                      message="Your buddy cannot continue; we will find you another one.")
     emails.send_due()
     sent = [m for m in mail.outbox if "cancelled" in m.subject.lower()]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from wagtail_buddy.matching import DEFAULT_WEIGHTS
 from wagtail_buddy.models import Participant
-from wagtail_buddy.services import explain
+from wagtail_buddy.services import reasons
 from wagtail_buddy.services.pool import suggestions
 
 weights_st = st.fixed_dictionaries(
@@ -20,14 +20,14 @@ weights_st = st.fixed_dictionaries(
 def test_scale_is_a_percent_of_the_best_possible_score(weights, data):
     breakdown = {k: data.draw(st.floats(0, w, allow_nan=False)) for k, w in weights.items()}
     score = sum(breakdown.values())
-    scaled = explain.scale(score, weights)
-    best = explain.best_possible(weights)
+    scaled = reasons.scale(score, weights)
+    best = reasons.best_possible(weights)
     assert 0 <= scaled["percent"] <= 100
     if best:
         assert abs(scaled["percent"] - 100 * score / best) <= 0.5 + 1e-9
-    low = dict(explain.BANDS)[scaled["band"]]
+    low = dict(reasons.BANDS)[scaled["band"]]
     assert scaled["percent"] >= low
-    rows = explain.explain(breakdown, weights)
+    rows = reasons.explain(breakdown, weights)
     assert abs(sum(r["points"] for r in rows) - score) < 1e-9
     assert all(0 <= r["width"] <= 100 for r in rows)
 
@@ -45,7 +45,7 @@ def test_reasons_name_the_evidence(participant_factory, interests, intake,
     people = {p.pk: p for p in Participant.objects.filter(pk__in=[mentee.pk, mentor.pk])
               .prefetch_related("languages", "interests")}
     with django_assert_num_queries(0):
-        rows = {r["key"]: r for r in explain.explain(
+        rows = {r["key"]: r for r in reasons.explain(
             pair.breakdown, DEFAULT_WEIGHTS, mentee=people[mentee.pk], mentor=people[mentor.pk])}
     words = {k: r["words"] for k, r in rows.items()}
     assert words["languages"] == "Both speak English, Spanish"
@@ -56,7 +56,7 @@ def test_reasons_name_the_evidence(participant_factory, interests, intake,
     assert words["arrival"] == "Available 5 days before the arrival"
     assert rows["interests"]["max"] == DEFAULT_WEIGHTS["interests"]
     # Stored evidence (Match.evidence) wins over the profiles.
-    stored = explain.explain({"interests": 1.0}, DEFAULT_WEIGHTS,
+    stored = reasons.explain({"interests": 1.0}, DEFAULT_WEIGHTS,
                              evidence={"interests": [hiking.slug]},
                              mentee=people[mentee.pk], mentor=people[mentor.pk])
     assert stored[0]["words"] == "Both like Hiking"

@@ -1,4 +1,4 @@
-"""The run lifecycle (``services.matching``), the pool (``services.pool``) and the run
+"""The run lifecycle (``services.runs``), the pool (``services.pool``) and the run
 configuration (``services.matching_config``), with no HTTP."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django_q.conf import Conf
 
 from wagtail_buddy.matching import CRITERIA, DEFAULT_WEIGHTS
 from wagtail_buddy.models import Match, MatchingRun, Participant
-from wagtail_buddy.services import explain, matching, proposals
+from wagtail_buddy.services import decisions, reasons, runs
 from wagtail_buddy.services.demo import create_demo_participants
 from wagtail_buddy.services.matching_config import (
     CRITERION_LABELS,
@@ -39,7 +39,7 @@ def test_run_proposes_pairs_and_updates_statuses(small_pool, intake, coordinator
         assert set(m.evidence) == set(m.breakdown)
         # The admin names the stored evidence: every shared interest by its name.
         names = dict(m.mentee.interests.values_list("slug", "name"))
-        words = {r["key"]: r["words"] for r in explain.explain(
+        words = {r["key"]: r["words"] for r in reasons.explain(
             m.breakdown, None, evidence=m.evidence, mentee=m.mentee, mentor=m.mentor)}
         shared = [names[slug] for slug in m.evidence["interests"]]
         assert "?" not in words["interests"]
@@ -56,9 +56,9 @@ def test_rerun_keeps_confirmed_and_locked_and_never_reproposes_rejected(
     first = run_matching(intake, coordinator)
     pairs = list(Match.objects.filter(run=first).order_by("pk"))
     confirmed, locked, rejected = pairs[0], pairs[1], pairs[2]
-    proposals.confirm([confirmed], coordinator)
-    proposals.set_locked([locked], coordinator)
-    proposals.reject([rejected], coordinator)
+    decisions.confirm([confirmed], coordinator)
+    decisions.set_locked([locked], coordinator)
+    decisions.reject([rejected], coordinator)
     rejected_pair = (rejected.mentee_id, rejected.mentor_id)
 
     second = run_matching(intake, coordinator)
@@ -78,9 +78,9 @@ def test_rerun_keeps_confirmed_and_locked_and_never_reproposes_rejected(
 
 def test_second_start_raises_clear_error(small_pool, intake, coordinator, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)  # queued, not executed
-    first = matching.start_run(intake.programme, intake, coordinator, {})
-    with pytest.raises(matching.RunAlreadyActive) as refused:
-        matching.start_run(intake.programme, intake, coordinator, {})
+    first = runs.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(runs.RunAlreadyActive) as refused:
+        runs.start_run(intake.programme, intake, coordinator, {})
     assert refused.value.run == first
     assert "already in progress" in str(refused.value)
 
@@ -114,13 +114,13 @@ def test_failed_write_leaves_nothing_and_reports(small_pool, intake, coordinator
 def test_execute_skips_a_run_that_is_not_queued(intake, coordinator):
     run = MatchingRun.objects.create(programme=intake.programme, intake=intake,
                                      status=MatchingRun.Status.FAILED)
-    assert matching.execute_run(run.pk) is None
+    assert runs.execute_run(run.pk) is None
 
 
 def test_progress_is_persisted_with_heartbeat(intake, coordinator):
     run = MatchingRun.objects.create(programme=intake.programme, intake=intake,
                                      status=MatchingRun.Status.RUNNING)
-    progress = matching._Progress(run.pk)
+    progress = runs._Progress(run.pk)
     progress("scoring", 0.5)
     run.refresh_from_db()
     assert run.phase == "scoring" and 10 < run.progress < 55 and run.heartbeat_at
@@ -149,7 +149,7 @@ def test_suggestions_respect_capacity_and_rejections(participant_factory, intake
     free = participant_factory("local", languages=("en",))
     participant_factory("local", languages=("de",))  # no common language
     other = participant_factory("international", languages=("en",))
-    proposals.pair_manually(other, full, coordinator)
+    decisions.pair_manually(other, full, coordinator)
     Match.objects.create(intake=intake, mentee=mentee, mentor=rejected,
                          status=Match.Status.REJECTED)
     ids = [p.mentor for p in suggestions(mentee)]

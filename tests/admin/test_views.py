@@ -12,7 +12,7 @@ from django_q.conf import Conf
 from tests.conftest import aria_references, make_coordinator
 from wagtail_buddy.matching import DEFAULT_WEIGHTS
 from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
-from wagtail_buddy.services import matching, proposals
+from wagtail_buddy.services import decisions, runs
 
 
 def u(name, *args):
@@ -84,7 +84,7 @@ def test_bad_weight_shows_message_and_keeps_input(logged_in, intake):
 
 def test_second_run_gets_a_message_not_a_500(logged_in, intake, coordinator, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
-    matching.start_run(intake.programme, intake, coordinator, {})
+    runs.start_run(intake.programme, intake, coordinator, {})
     data = {f"w_{k}": v for k, v in DEFAULT_WEIGHTS.items()}
     response = logged_in.post(u("matching", intake.pk), data)
     assert response.status_code == 409
@@ -167,7 +167,7 @@ def test_introductions_are_sent_once_in_each_language(logged_in, intake, partici
                                                       django_capture_on_commit_callbacks):
     mentee = participant_factory("international", preferred_language="fr", phone="+33 6 12")
     mentor = participant_factory("local", preferred_language="en", phone="@lea_insta")
-    match = proposals.pair_manually(mentee, mentor, coordinator)
+    match = decisions.pair_manually(mentee, mentor, coordinator)
     logged_in.post(u("match", match.pk), {"note": "Meet at the welcome party!"})
     detail = logged_in.get(u("match", match.pk)).content.decode()
     assert "Email preview" in detail and "Meet at the welcome party!" in detail
@@ -193,7 +193,7 @@ def test_cancel_needs_a_reason_and_notifies(logged_in, intake, participant_facto
                                             django_capture_on_commit_callbacks):
     mentee = participant_factory("international")
     mentor = participant_factory("local")
-    match = proposals.pair_manually(mentee, mentor, coordinator)
+    match = decisions.pair_manually(mentee, mentor, coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         logged_in.post(u("introductions", intake.pk), {"scope": "all"})
     missing = logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on",
@@ -268,7 +268,7 @@ def test_participant_bulk_actions(logged_in, participant_factory, intake, progra
                               confirmed_at=None)
     leaving = participant_factory("international")
     mentor = participant_factory("local")
-    match = proposals.pair_manually(leaving, mentor, coordinator)
+    match = decisions.pair_manually(leaving, mentor, coordinator)
     logged_in.post(u("participants_bulk"), {"action": "confirm_email", "ids": [new.pk]})
     logged_in.post(u("participants_bulk"), {"action": "withdraw", "ids": [leaving.pk]})
     new.refresh_from_db()
@@ -310,7 +310,7 @@ def test_view_only_coordinator_cannot_change(client, django_user_model, programm
 def test_admin_form_aria_references_resolve(logged_in, intake, participant_factory,
                                             coordinator):
     """Django links help texts and errors by id; the admin field template must carry them."""
-    match = proposals.pair_manually(participant_factory("international"),
+    match = decisions.pair_manually(participant_factory("international"),
                                     participant_factory("local"), coordinator)
     pages = [logged_in.get(u("matching", intake.pk)),
              logged_in.post(u("cancel", match.pk), {"reason": "", "notify": "on"})]

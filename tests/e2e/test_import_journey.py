@@ -46,7 +46,8 @@ def both(page, phone_page, url, name, screenshot, axe_check):
 
 
 def test_coordinator_imports_a_messy_csv_and_a_student_confirms(
-        site, page, phone_page, intake, screenshot, axe_check, django_user_model, tmp_path):
+        site, page, phone_page, intake, screenshot, axe_check, django_user_model,  # noqa: F811
+        tmp_path):
     make_coordinator(django_user_model, "coordinator", intake.programme)
     login(page, site)
     login(phone_page, site)

@@ -18,7 +18,7 @@ from django_q.conf import Conf
 
 from tests.ops.test_runs import active_runs, pool  # noqa: F401 - the pool fixture
 from wagtail_buddy.models import MatchingRun
-from wagtail_buddy.services import matching
+from wagtail_buddy.services import runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,11 +35,11 @@ def test_next_click_fails_a_run_silent_for_a_minute(intake, coordinator, monkeyp
     """Defaults: 60 s of silence is death, although RUN_TIMEOUT is 30 minutes."""
     monkeypatch.setattr(Conf, "SYNC", False)
     alive = running_run(intake, coordinator, heartbeat_age=30)
-    with pytest.raises(matching.RunAlreadyActive):
-        matching.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(runs.RunAlreadyActive):
+        runs.start_run(intake.programme, intake, coordinator, {})
     MatchingRun.objects.filter(pk=alive.pk).update(
         heartbeat_at=timezone.now() - timedelta(seconds=61))
-    new = matching.start_run(intake.programme, intake, coordinator, {})
+    new = runs.start_run(intake.programme, intake, coordinator, {})
     alive.refresh_from_db()
     assert alive.status == MatchingRun.Status.FAILED
     assert "60 seconds" in alive.error
@@ -52,10 +52,10 @@ def test_queued_run_waits_for_a_worker_until_run_timeout(intake, coordinator, se
                                         requested_by=coordinator)
     MatchingRun.objects.filter(pk=queued.pk).update(
         created_at=timezone.now() - timedelta(seconds=300))
-    assert matching.fail_stuck_runs() == 0
+    assert runs.fail_stuck_runs() == 0
     MatchingRun.objects.filter(pk=queued.pk).update(
         created_at=timezone.now() - timedelta(seconds=601))
-    assert matching.fail_stuck_runs() == 1
+    assert runs.fail_stuck_runs() == 1
     queued.refresh_from_db()
     assert queued.status == MatchingRun.Status.FAILED and "qcluster" in queued.error
 
@@ -66,13 +66,13 @@ import django
 django.setup()
 from django.conf import settings
 settings.WAGTAIL_BUDDY_RUN_HEARTBEAT_INTERVAL = 0.2
-from wagtail_buddy.services import matching
+from wagtail_buddy.services import runs
 
 def hang(*args, **kwargs):  # the engine, silent for minutes (no progress callback)
     print("SOLVING", flush=True)
     time.sleep(600)
 
-matching.solve = hang
+runs.solve = hang
 from wagtail_buddy import tasks
 tasks.run_matching(int(sys.argv[1]))
 """
@@ -88,7 +88,7 @@ def test_killed_worker_is_cleared_by_the_next_click(postgres_db, pool, intake,  
     """A worker inside the engine keeps beating; killed with SIGKILL, it stops, and the next
     click after RUN_STALE_AFTER fails its run and starts a new one."""
     monkeypatch.setattr(Conf, "SYNC", False)
-    run = matching.start_run(intake.programme, intake, coordinator, {})
+    run = runs.start_run(intake.programme, intake, coordinator, {})
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
@@ -106,11 +106,11 @@ def test_killed_worker_is_cleared_by_the_next_click(postgres_db, pool, intake,  
         worker.wait(timeout=30)
     last = heartbeat(run)
     settings.WAGTAIL_BUDDY_RUN_STALE_AFTER = 2
-    with pytest.raises(matching.RunAlreadyActive):  # dead, but not yet known to be
-        matching.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(runs.RunAlreadyActive):  # dead, but not yet known to be
+        runs.start_run(intake.programme, intake, coordinator, {})
     time.sleep(2.5)
     assert heartbeat(run) == last  # nobody beats for a killed worker
-    new = matching.start_run(intake.programme, intake, coordinator, {})
+    new = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.FAILED and "2 seconds" in run.error
     assert list(active_runs(intake)) == [new]

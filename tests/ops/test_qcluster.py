@@ -121,7 +121,7 @@ def test_qcluster_sends_an_email_batch_exactly_once(qcluster, intake, ops_templa
 
 
 def test_qcluster_completes_a_matching_run(qcluster, intake, coordinator):
-    from wagtail_buddy.services.matching import start_run
+    from wagtail_buddy.services.runs import start_run
 
     process, outbox, log = qcluster
     mentees = [make_participant(intake, "international", languages=("en", "es"))

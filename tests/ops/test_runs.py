@@ -29,7 +29,7 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
                                           django_capture_on_commit_callbacks):
     """The proposals are written in one transaction: a failure while writing them (here,
     after the first rows went in) rolls them all back and the run shows the error."""
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     manager_class = type(Match.objects)
     real_bulk_create = manager_class.bulk_create
@@ -41,7 +41,7 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
 
     monkeypatch.setattr(manager_class, "bulk_create", crash_midway)
     with django_capture_on_commit_callbacks(execute=True):
-        run = matching.start_run(intake.programme, intake, coordinator, {})
+        run = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
     if run.is_active:  # started but not executed inline: run it as the worker would
         try:
@@ -56,19 +56,19 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
     # ... and the coordinator can start again.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        again = matching.start_run(intake.programme, intake, coordinator, {})
+        again = runs.start_run(intake.programme, intake, coordinator, {})
     again.refresh_from_db()
     assert again.status == MatchingRun.Status.SUCCEEDED
     assert Match.objects.filter(run=again).count() == 8
 
 
 def test_second_start_is_refused_while_one_is_active(pool, intake, coordinator, monkeypatch):
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     monkeypatch.setattr(Conf, "SYNC", False)  # enqueue (ORM broker), don't execute
-    first = matching.start_run(intake.programme, intake, coordinator, {})
-    with pytest.raises(matching.RunAlreadyActive) as refused:
-        matching.start_run(intake.programme, intake, coordinator, {})
+    first = runs.start_run(intake.programme, intake, coordinator, {})
+    with pytest.raises(runs.RunAlreadyActive) as refused:
+        runs.start_run(intake.programme, intake, coordinator, {})
     assert refused.value.run == first
     assert "already in progress" in str(refused.value)
     assert list(active_runs(intake)) == [first]
@@ -96,19 +96,19 @@ def test_stuck_run_is_failed(intake, coordinator, settings):
 def test_concurrent_starters_make_one_run(postgres_db, intake, coordinator, monkeypatch):
     """The database guard, not a check-then-insert race: four coordinators press *Run*
     at the same moment on PostgreSQL; one run is created, three get the friendly error."""
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     monkeypatch.setattr(Conf, "SYNC", False)
     for _round in range(3):
         results = run_concurrently(
-            lambda: matching.start_run(intake.programme, intake, coordinator, {}), [()] * 4)
-        runs = [r for r in results if isinstance(r, MatchingRun)]
+            lambda: runs.start_run(intake.programme, intake, coordinator, {}), [()] * 4)
+        started = [r for r in results if isinstance(r, MatchingRun)]
         refused = [r for r in results if isinstance(r, Exception)]
-        assert len(runs) == 1, results
+        assert len(started) == 1, results
         assert len(refused) == 3 and not any(isinstance(r, DatabaseError) for r in refused), \
             refused
-        assert list(active_runs(intake)) == runs
-        MatchingRun.objects.filter(pk=runs[0].pk).update(status=MatchingRun.Status.FAILED)
+        assert list(active_runs(intake)) == started
+        MatchingRun.objects.filter(pk=started[0].pk).update(status=MatchingRun.Status.FAILED)
     assert MatchingRun.objects.filter(intake=intake).count() == 3
 
 
@@ -142,11 +142,11 @@ def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, inta
 
     from django.db import connection
 
-    from wagtail_buddy.services import matching
+    from wagtail_buddy.services import runs
 
     root = Path(__file__).resolve().parents[2]
     monkeypatch.setattr(Conf, "SYNC", False)
-    run = matching.start_run(intake.programme, intake, coordinator, {})
+    run = runs.start_run(intake.programme, intake, coordinator, {})
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
            "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_site")]),

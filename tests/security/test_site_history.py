@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.conftest import make_coordinator, make_programme
-from wagtail_buddy.services import proposals
+from wagtail_buddy.services import signup
 
 
 def test_site_history_shows_buddy_entries_only_to_their_coordinators(
         client, programme, coordinator, participant_factory, home_page, django_user_model,
         admin_user):
     person = participant_factory("international", status="unconfirmed", confirmed_at=None)
-    assert proposals.confirm_emails([person], coordinator) == 1
+    assert signup.confirm_emails([person], coordinator) == 1
     other = make_coordinator(django_user_model, "other", make_programme(home_page, "Other"))
     url = reverse("wagtailadmin_reports:site_history")
     marker = f"participant #{person.pk}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from wagtail_buddy.admin.modeladmin import index_url, inspect_url
 from wagtail_buddy.models import CheckIn, Match, Participant
-from wagtail_buddy.services import checkins, matching, tokens
+from wagtail_buddy.services import checkins, runs, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
@@ -94,7 +94,7 @@ def journey(client, programme, extra_question, intake, coordinator, signup_paylo
         people[role] = p
     client.force_login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):  # django-q2 runs it inline
-        run = matching.start_run(programme, intake, coordinator, {})
+        run = runs.start_run(programme, intake, coordinator, {})
     run.refresh_from_db()
     match = Match.objects.get(run=run)
     assert client.post(reverse("wagtail_buddy_admin:match", args=[match.pk]),

@@ -48,7 +48,10 @@ register_permission_policy(Intake, intake_permission_policy)
 register_permission_policy(Interest, ProgrammeScopedPolicy(Interest))
 
 
-class IntakeForm(WagtailAdminModelForm):
+class ProgrammeScopedForm(WagtailAdminModelForm):
+    """A form with a ``programme`` field: only the user's programmes can be chosen, and a
+    coordinator of one programme gets it filled in."""
+
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "programme" in self.fields:
@@ -66,10 +69,6 @@ class IntakeIndexView(generic.IndexView):
     def get_base_queryset(self):
         return (super().get_base_queryset().select_related("programme")
                 .filter(programme__in=programmes_for_user(self.request.user)))
-
-
-class InterestForm(IntakeForm):
-    """Name and programme; the slug is filled in from the name."""
 
 
 class ScopedObjectMixin:
@@ -111,7 +110,7 @@ class IntakeViewSet(ProgrammeScopedViewSet):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldPanel("signup_open"),
         FieldRowPanel([FieldPanel("max_locals"), FieldPanel("max_internationals")]),
-    ], base_form_class=IntakeForm)
+    ], base_form_class=ProgrammeScopedForm)
     list_display = ["name", "programme", "starts_on", "ends_on", "signup_open"]
     list_filter = ["signup_open"]
     search_fields = ["name"]
@@ -125,7 +124,7 @@ class InterestViewSet(ProgrammeScopedViewSet):
     url_prefix = "buddy/interests"
     name = "wagtail_buddy_interests"
     edit_handler = ObjectList([FieldPanel("programme"), FieldPanel("name"),
-                               FieldPanel("active")], base_form_class=InterestForm)
+                               FieldPanel("active")], base_form_class=ProgrammeScopedForm)
     list_display = ["name", "programme", "active"]
     list_filter = ["active"]
     search_fields = ["name"]

@@ -308,9 +308,9 @@ class ParticipantAdmin(ModelAdmin):
             .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
                 Prefetch("languages", queryset=Language.objects.only("code")),
-                Prefetch("mentor_matches", queryset=active.select_related("mentor"),
+                Prefetch("matches_as_mentee", queryset=active.select_related("mentor"),
                          to_attr="active_as_mentee"),
-                Prefetch("mentee_matches", queryset=active.select_related("mentee"),
+                Prefetch("matches_as_mentor", queryset=active.select_related("mentee"),
                          to_attr="active_as_mentor"),
             )
         )

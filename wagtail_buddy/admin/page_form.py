@@ -7,7 +7,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-ACCESS_FIELD = "coordinator_groups"  # see models.programme_access
+ACCESS_FIELD = "coordinator_groups"  # written at once: services.coordinators
 
 PRIVACY_NOTICE_REQUIRED = _(
     "Add a privacy notice before publishing: students must read it to sign up. "
@@ -31,7 +31,7 @@ class ProgrammePageForm(WagtailAdminPageForm):
     def save(self, commit=True):
         page = super().save(commit=commit)
         if ACCESS_FIELD in self.fields and page.pk:
-            from ..models.programme_access import set_coordinator_groups
+            from ..services.coordinators import set_coordinator_groups
 
             set_coordinator_groups(page, self.cleaned_data[ACCESS_FIELD])
         return page

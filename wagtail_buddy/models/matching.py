@@ -85,11 +85,11 @@ class Match(models.Model):
 
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="matches")
     mentee = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="mentor_matches",
+        Participant, on_delete=models.CASCADE, related_name="matches_as_mentee",
         verbose_name=_("international student"),
     )
     mentor = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="mentee_matches",
+        Participant, on_delete=models.CASCADE, related_name="matches_as_mentor",
         verbose_name=_("local buddy"),
     )
     run = models.ForeignKey(

@@ -136,7 +136,7 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
     def with_content_json(self, content):
         """A revision never changes who coordinates: the groups stay as they are in the
-        database (see ``programme_access``)."""
+        database (see ``services.coordinators``)."""
         page = super().with_content_json(content)
         if self.pk:
             page.coordinator_groups.set(list(type(self).objects.get(

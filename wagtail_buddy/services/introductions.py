@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Intake, Match, OutboundEmail
+from .audit import audit_matches
 from .email_rendering import render_email
 from .emails import dedup_key_for, queue_emails
-from .proposals import audit_matches
 
 PURPOSE = "introduction"
 

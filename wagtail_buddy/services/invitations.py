@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import BuddyProgrammePage, Participant
-from .proposals import audit
+from .audit import audit
 from .signup import _fill, _save_m2m
 
 

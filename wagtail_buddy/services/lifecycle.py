@@ -1,4 +1,7 @@
-"""Leaving the programme: the one ``withdraw`` and the one ``erase``.
+"""A participant's way through the intakes: moved to another intake, withdrawn, erased.
+
+``move_intake`` is the coordinator's move of people without an open match. Leaving the
+programme has the one ``withdraw`` and the one ``erase``.
 
 The student's private link and the coordinator's bulk action call the same two functions,
 so both cancel the open matches, put the buddies left alone back in the pool, tell the
@@ -12,10 +15,12 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ..models import Match, Participant
-from .proposals import audit, audit_matches, refresh_statuses
+from .audit import audit, audit_matches
+from .statuses import refresh_statuses
 
 BY_PARTICIPANT = "Withdrawn by the participant"
 BY_COORDINATOR = "Withdrawn by a coordinator"
@@ -90,3 +95,26 @@ def erase(participants: Sequence[Participant], user=None) -> int:
         refresh_statuses(_counterparts(matches, set(ids)))
         tell_buddies_left(matches, set(ids))
     return len(participants)
+
+
+def move_intake(participants: Sequence[Participant], intake, user) -> tuple[int, int]:
+    """Move people without an open match to ``intake``; returns ``(moved, skipped)``.
+
+    Skipped: people in an open match, and people already signed up there with the same
+    email and role.
+    """
+    ids = [p.pk for p in participants if p.intake_id != intake.pk]
+    busy = set(Match.objects.filter(Q(mentee_id__in=ids) | Q(mentor_id__in=ids),
+                                    status__in=Match.ACTIVE)
+               .values_list("mentee_id", "mentor_id").iterator())
+    busy_ids = {pk for pair in busy for pk in pair}
+    taken = set(Participant.objects.filter(intake=intake).annotate(e=Lower("email"))
+                .values_list("e", "role"))
+    movable = [p for p in participants if p.pk in ids and p.pk not in busy_ids
+               and (p.email.lower(), p.role) not in taken]
+    if movable:
+        with transaction.atomic():
+            Participant.objects.filter(pk__in=[p.pk for p in movable]).update(
+                intake=intake, updated_at=timezone.now())
+            audit(movable, "wagtail_buddy.participant_move", user, data={"intake": intake.pk})
+    return len(movable), len(participants) - len(movable)

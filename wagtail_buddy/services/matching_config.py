@@ -61,7 +61,7 @@ def clean_config(config: Mapping | None) -> dict:
 
 def save_programme_config(programme: BuddyProgrammePage, config: Mapping, user=None) -> None:
     """Store weights and options on the programme (without a new page revision)."""
-    from .proposals import audit
+    from .audit import audit
 
     config = clean_config(config)
     BuddyProgrammePage.objects.filter(pk=programme.pk).update(

@@ -2,7 +2,7 @@
 
 :func:`load_pool` reads an intake's matchable participants in a constant number of queries
 and turns them into the engine's ``Mentee`` and ``Mentor`` profiles
-for a run (``services.matching``). :func:`suggestions` builds the same profiles for one
+for a run (``services.runs``). :func:`suggestions` builds the same profiles for one
 mentee and the buddies with a free place (:func:`spare_capacity`).
 
 Re-running keeps every coordinator decision: confirmed pairs, locked proposals and
@@ -166,8 +166,8 @@ def spare_capacity(intake: Intake) -> dict[str, int]:
     """Mentor id -> free slots (capacity minus active matches), one query."""
     rows = (
         Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL).matchable()
-        .annotate(active=Count("mentee_matches", filter=Q(
-            mentee_matches__status__in=Match.ACTIVE)))
+        .annotate(active=Count("matches_as_mentor", filter=Q(
+            matches_as_mentor__status__in=Match.ACTIVE)))
         .values_list("pk", "capacity", "active")
     )
     return {str(pk): max(0, capacity - active) for pk, capacity, active in rows}

@@ -10,6 +10,7 @@ quarter of an hour.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from django.utils import timezone
 from ..models import BuddyProgrammePage, Intake, Participant
 from ..models.programme import forget_open_intake
 from ..models.vocabulary import forget_offered_interests
+from .audit import audit
 from .emails import queue_email, queue_first_email
 
 RESEND_WINDOW = 15 * 60
@@ -220,6 +222,20 @@ def confirm(participant: Participant) -> bool:
     if done:
         participant.status, participant.confirmed_at = Participant.Status.WAITING, now
     return bool(done)
+
+
+def confirm_emails(participants: Sequence[Participant], user) -> int:
+    """Confirm unconfirmed sign-ups by hand (a student lost the email): they start waiting."""
+    targets = [p for p in participants if p.status == Participant.Status.UNCONFIRMED]
+    if not targets:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        Participant.objects.filter(pk__in=[p.pk for p in targets],
+                                   status=Participant.Status.UNCONFIRMED).update(
+            status=Participant.Status.WAITING, confirmed_at=now, updated_at=now)
+        audit(targets, "wagtail_buddy.participant_confirm_email", user)
+    return len(targets)
 
 
 def can_edit(participant: Participant) -> bool:

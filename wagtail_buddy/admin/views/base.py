@@ -21,21 +21,20 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from ...conf import buddy_settings
 from ...models import Intake, Interest, Language, Match, Participant
 from ...permissions import (
+    MATCH,
+    VIEW,
     can_manage_settings,
     can_match,
-    can_view_participants,
+    has_level,
     programmes_for_user,
 )
-from ...services import explain, matching_config
+from ...services import matching_config, reasons
 from ...services import pool as pool_service
 from ..modeladmin import index_url as participants_url
 from ..params import without_nul
 
 PER_PAGE = 50
 NS = "wagtail_buddy_admin"
-
-PERMISSIONS = {"view": can_view_participants, "match": can_match,
-               "settings": can_manage_settings}
 
 
 def url(name: str, *args) -> str:
@@ -69,28 +68,28 @@ def profile_prefetch(prefix: str = "") -> list[Prefetch]:
 def breakdown_rows(breakdown: dict | None, weights: dict | None = None, mentee=None,
                    mentor=None, evidence: dict | None = None) -> list[dict]:
     """Per-criterion bars with points out of the weight and the evidence in words."""
-    return explain.explain(breakdown, weights, evidence=evidence, mentee=mentee, mentor=mentor)
+    return reasons.explain(breakdown, weights, evidence=evidence, mentee=mentee, mentor=mentor)
 
 
 def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=None,
            mentor=None, evidence: dict | None = None) -> dict:
     """What ``_score.html`` shows: the score on its scale and the explained breakdown."""
-    return {"score": score, "best": explain.best_possible(weights),
-            **explain.scale(score, weights),
+    return {"score": score, "best": reasons.best_possible(weights),
+            **reasons.scale(score, weights),
             "rows": breakdown_rows(breakdown, weights, mentee, mentor, evidence)}
 
 
 class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
     """Base: permission check, programme scoping, breadcrumbs and the intake tabs."""
 
-    permission = "view"
-    post_permission = "match"
+    permission = VIEW  # the coordinator level (permissions.LEVELS) a GET needs
+    post_permission = MATCH
     header_icon = "group"
     tab = ""
 
     def dispatch(self, request, *args, **kwargs):
         needed = self.post_permission if request.method == "POST" else self.permission
-        if not PERMISSIONS[needed](request.user):
+        if not has_level(request.user, needed):
             raise PermissionDenied
         without_nul(request)
         self.load_objects()

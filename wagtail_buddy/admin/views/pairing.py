@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
-from ...services import explain, proposals
+from ...services import decisions, reasons
 from ...services import pool as pool_service
 from ...services import stats as stats_service
 from .. import forms
@@ -68,9 +68,9 @@ class PairView(BuddyAdminView):
             return redirect(url("pair", self.mentee.pk))
         mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
         try:
-            match = proposals.pair_manually(self.mentee, mentor, request.user, pair.score,
+            match = decisions.pair_manually(self.mentee, mentor, request.user, pair.score,
                                             pair.breakdown)
-        except proposals.ProposalError as exc:
+        except decisions.DecisionError as exc:
             messages.error(request, str(exc))
             return redirect(url("pair", self.mentee.pk))
         return self.paired(match, mentor)
@@ -78,7 +78,7 @@ class PairView(BuddyAdminView):
     def pair_anyway(self, request):
         """Pair with a near candidate a hard rule blocks: needs a reason, audited."""
         self.override_form = forms.PairAnywayForm(request.POST)
-        near = {str(r["mentor"].pk): r for r in explain.near_candidates(self.mentee, k=10)}
+        near = {str(r["mentor"].pk): r for r in reasons.near_candidates(self.mentee, k=10)}
         if not self.override_form.is_valid():
             return self.render_to_response(self.get_context_data(), status=400)
         row = near.get(self.override_form.cleaned_data["mentor"])
@@ -87,10 +87,10 @@ class PairView(BuddyAdminView):
             return redirect(url("pair", self.mentee.pk))
         reason = self.override_form.cleaned_data["reason"]
         try:
-            match = proposals.pair_manually(
+            match = decisions.pair_manually(
                 self.mentee, row["mentor"], request.user, row["score"],
                 override_reason=f"{reason} [{'; '.join(row['rules'])}]")
-        except proposals.ProposalError as exc:
+        except decisions.DecisionError as exc:
             messages.error(request, str(exc))
             return redirect(url("pair", self.mentee.pk))
         return self.paired(match, row["mentor"])
@@ -108,7 +108,7 @@ class PairView(BuddyAdminView):
         if active is None:
             context.update(suggestion_context(
                 self.intake, pool_service.suggestions(self.mentee, k=5), self.mentee))
-            context["near"] = explain.near_candidates(self.mentee)
+            context["near"] = reasons.near_candidates(self.mentee)
             context["override_form"] = getattr(self, "override_form", None) \
                 or forms.PairAnywayForm()
         context["action_url"] = url("pair", self.mentee.pk)

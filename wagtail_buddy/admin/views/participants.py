@@ -13,7 +13,7 @@ from django.views.generic import View
 from ...permissions import (
     can_manage_settings,
 )
-from ...services import lifecycle, proposals
+from ...services import lifecycle, signup
 from .. import forms
 from ..modeladmin import index_url as participants_url
 from .base import BuddyAdminView, next_url
@@ -38,7 +38,7 @@ class ParticipantsBulkView(BuddyAdminView, View):
         people = list(self.participants().filter(pk__in=form.cleaned_data["ids"]))
         action = form.cleaned_data["action"]
         if action == "confirm_email":
-            n = proposals.confirm_emails(people, request.user)
+            n = signup.confirm_emails(people, request.user)
             messages.success(request, ngettext("%(n)s email confirmed.",
                                                "%(n)s emails confirmed.", n) % {"n": n})
         elif action == "erase":
@@ -52,7 +52,7 @@ class ParticipantsBulkView(BuddyAdminView, View):
             messages.success(request, ngettext("%(n)s participant withdrawn.",
                                                "%(n)s participants withdrawn.", n) % {"n": n})
         else:
-            moved, skipped = proposals.move_intake(people, form.cleaned_data["intake"],
+            moved, skipped = lifecycle.move_intake(people, form.cleaned_data["intake"],
                                                    request.user)
             messages.success(request, _("%(moved)s moved, %(skipped)s skipped (open match or "
                                         "already signed up there).") % {

@@ -13,7 +13,7 @@ from ...models import Match
 from ...permissions import (
     can_match,
 )
-from ...services import introductions, matching_config, proposals
+from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
 from ..modeladmin import inspect_url
@@ -87,11 +87,11 @@ class ProposalsView(IntakeMixin, BuddyAdminView):
 
 def apply_match_action(action: str, matches: list[Match], user) -> int:
     if action == "confirm":
-        return proposals.confirm(matches, user)
+        return decisions.confirm(matches, user)
     if action == "reject":
-        return proposals.reject(matches, user)
+        return decisions.reject(matches, user)
     if action in ("lock", "unlock"):
-        return proposals.set_locked(matches, user, locked=action == "lock")
+        return decisions.set_locked(matches, user, locked=action == "lock")
     raise Http404
 
 
@@ -138,7 +138,7 @@ class MatchDetailView(BuddyAdminView):
         self.note_form = forms.NoteForm(request.POST)
         if not self.note_form.is_valid():
             return self.render_to_response(self.get_context_data(), status=400)
-        proposals.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
+        decisions.set_note(self.match, request.user, self.note_form.cleaned_data["note"])
         messages.success(request, _("Note saved."))
         return redirect(url("match", self.match.pk))
 
@@ -171,7 +171,7 @@ def cancel_preview(match: Match) -> dict:
     admin.js as plain text), so the coordinator sees exactly what will be sent.
     """
     rendered = introductions.preview(match, "mentee", purpose="cancelled",
-                                     context=proposals.cancel_email_context(match, MESSAGE_SLOT))
+                                     context=decisions.cancel_email_context(match, MESSAGE_SLOT))
     before, _slot, after = rendered["text"].partition(MESSAGE_SLOT)
     return {"subject": rendered["subject"], "language": rendered["language"],
             "before": before, "after": after, "person": match.mentee}
@@ -185,10 +185,10 @@ class CancelView(MatchDetailView):
         form = forms.CancelForm(request.POST)
         if form.is_valid():
             try:
-                proposals.cancel(self.match, request.user, form.cleaned_data["reason"],
+                decisions.cancel(self.match, request.user, form.cleaned_data["reason"],
                                  notify=form.cleaned_data["notify"],
                                  message=form.cleaned_data["message"])
-            except proposals.ProposalError as exc:
+            except decisions.DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Match cancelled; the student is waiting again."))
@@ -230,8 +230,8 @@ class SwapView(BuddyAdminView):
             return redirect(url("swap", self.match.pk))
         mentor = get_object_or_404(self.participants(), pk=int(mentor_id))
         try:
-            proposals.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
-        except proposals.ProposalError as exc:
+            decisions.swap(self.match, mentor, request.user, pair.score, pair.breakdown)
+        except decisions.DecisionError as exc:
             messages.error(request, str(exc))
             return redirect(url("swap", self.match.pk))
         messages.success(request, _("Buddy swapped."))

@@ -12,9 +12,9 @@ from ...models import MatchingRun
 from ...permissions import (
     can_manage_settings,
 )
-from ...services import explain, matching_config
-from ...services import matching as matching_service
+from ...services import matching_config, reasons
 from ...services import pool as pool_service
+from ...services import runs as runs_service
 from ...services import stats as stats_service
 from .. import forms
 from .base import BuddyAdminView, IntakeMixin, url
@@ -42,8 +42,8 @@ class MatchingView(IntakeMixin, BuddyAdminView):
         if self.form.cleaned_data.get("save_as_default") and can_manage_settings(request.user):
             matching_config.save_programme_config(programme, config, request.user)
         try:
-            run = matching_service.start_run(programme, self.intake, request.user, config)
-        except matching_service.MatchingRunError as exc:
+            run = runs_service.start_run(programme, self.intake, request.user, config)
+        except runs_service.MatchingRunError as exc:
             messages.error(request, str(exc))
             return self.render_to_response(self.get_context_data(), status=409)
         messages.success(request, _("Matching run started."))
@@ -70,7 +70,7 @@ def run_payload(run: MatchingRun | None) -> dict:
         "status": run.status,
         "status_label": str(run.get_status_display()),
         "phase": run.phase,
-        "phase_label": str(matching_service.PHASE_LABELS.get(run.phase, run.phase)),
+        "phase_label": str(runs_service.PHASE_LABELS.get(run.phase, run.phase)),
         "progress": run.progress,
         "active": run.is_active,
         "error": run.error if run.status == MatchingRun.Status.FAILED else "",
@@ -103,9 +103,9 @@ class RunView(BuddyAdminView):
         context["payload"] = run_payload(run)
         context["status_url"] = url("run_status", run.pk)
         context["summary"] = summary
-        reasons = summary.get("unmatched_reasons", {})
-        context["reasons"] = [(str(matching_service.UNMATCHED_REASONS.get(k, k)), n)
-                              for k, n in reasons.items()]
+        unmatched_reasons = summary.get("unmatched_reasons", {})
+        context["reasons"] = [(str(runs_service.UNMATCHED_REASONS.get(k, k)), n)
+                              for k, n in unmatched_reasons.items()]
         histogram = summary.get("load_histogram", {})
         context["load"] = stats_service.horizontal_bars(
             (ngettext("%(n)s student", "%(n)s students", int(k)) % {"n": k}, v)
@@ -115,11 +115,11 @@ class RunView(BuddyAdminView):
         people = self.participants().filter(pk__in=ids).only(
             "pk", "first_name", "last_name", "nationality", "status")
         context["unmatched"] = [
-            (p, str(matching_service.UNMATCHED_REASONS.get(by_id.get(str(p.pk)), "")))
+            (p, str(runs_service.UNMATCHED_REASONS.get(by_id.get(str(p.pk)), "")))
             for p in people]
         weights = (run.config or {}).get("weights") or {}
-        context["mean_scale"] = {**explain.scale(summary.get("mean_score") or 0, weights),
-                                 "best": explain.best_possible(weights)}
+        context["mean_scale"] = {**reasons.scale(summary.get("mean_score") or 0, weights),
+                                 "best": reasons.best_possible(weights)}
         context["config_rows"] = [
             (matching_config.criterion_label(k), v)
             for k, v in (run.config or {}).get("weights", {}).items()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ...services import explain, matching_config
+from ...services import matching_config, reasons
 from ...services import stats as stats_service
 from .base import BuddyAdminView, IntakeMixin
 
@@ -19,6 +19,6 @@ class StatsView(IntakeMixin, BuddyAdminView):
         context["stats"] = stats_service.intake_stats(self.intake)
         weights = matching_config.programme_config(self.intake.programme)["weights"]
         mean = context["stats"]["matches"]["mean_score"] or 0
-        context["mean_scale"] = {**explain.scale(mean, weights),
-                                 "best": explain.best_possible(weights)}
+        context["mean_scale"] = {**reasons.scale(mean, weights),
+                                 "best": reasons.best_possible(weights)}
         return context

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ...models import Participant
+from ..audit import audit
 from ..emails import queue_emails
-from ..proposals import audit
 from .report import CREATE, ROW_FIELDS, UPDATE, ImportReport, RowResult
 
 INVITATION = "invitation"

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0008_match_evidence'),
+        ('wagtail_buddy', '0009_match_related_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

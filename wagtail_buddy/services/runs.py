@@ -121,7 +121,7 @@ def start_run(programme: BuddyProgrammePage, intake: Intake, user, config: Mappi
             )
     except IntegrityError:
         raise RunAlreadyActive(active_run(intake)) from None
-    from .proposals import audit
+    from .audit import audit
 
     audit([intake], "wagtail_buddy.run_started", user, data={"run": run.pk})
     transaction.on_commit(lambda: _enqueue(run.pk))
@@ -207,7 +207,7 @@ def execute_run(run_id: int) -> MatchingRun | None:
 
 def _write(run: MatchingRun, pool: Pool, result, seconds: float) -> None:
     """Replace the intake's open proposals with the run's, in one transaction."""
-    from .proposals import refresh_statuses
+    from .statuses import refresh_statuses
 
     kept = {(a, b) for a, b in pool.locked}
     new_pairs = [p for p in result.pairs if (p.mentee, p.mentor) not in kept]
