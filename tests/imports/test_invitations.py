@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from wagtail_buddy.conf import buddy_settings
 from wagtail_buddy.models import Match, MatchingRun, OutboundEmail, Participant
-from wagtail_buddy.services import importing, maintenance, matching
+from wagtail_buddy.services import importing, maintenance, runs
 from wagtail_buddy.services.tokens import invitation_url
 
 from ..conftest import make_participant
@@ -86,7 +86,7 @@ def test_accepting_records_their_consent_and_they_get_matched(
     assert invited.first_name == "Ana" and invited.consent_at == before
     participant_factory("local", languages=("es", "en"))
     with django_capture_on_commit_callbacks(execute=True):
-        run = matching.start_run(intake.programme, intake, coordinator, {})
+        run = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.SUCCEEDED, run.error
     assert Match.objects.filter(mentee=invited).exists()
@@ -96,7 +96,7 @@ def test_invited_people_are_never_matched(intake, invited, coordinator,
                                           django_capture_on_commit_callbacks):
     make_participant(intake, "local", languages=("es", "en"))
     with django_capture_on_commit_callbacks(execute=True):
-        run = matching.start_run(intake.programme, intake, coordinator, {})
+        run = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.SUCCEEDED, run.error
     assert not Match.objects.exists()
