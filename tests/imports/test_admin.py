@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -124,3 +126,18 @@ def test_another_sections_upload_is_not_found(client, django_user_model, coordin
     client.force_login(stranger)
     assert client.get(u("import_mapping", intake.pk, row.pk)).status_code == 404
     assert client.get(u("import_preview", other_intake.pk, row.pk)).status_code == 302
+
+
+def test_overview_says_how_short_buddies_are(client, coordinator, intake, participant_factory):
+    """Waiting students, free buddy places (capacity minus active matches), the shortfall."""
+    from wagtail_buddy.services import stats
+
+    for _ in range(5):
+        participant_factory("international")
+    participant_factory("local", capacity=2)
+    participant_factory("local", capacity=1, status=Participant.Status.INVITED)  # not yet
+    summary = stats.intake_summary([intake])[intake.pk]
+    assert (summary["waiting"], summary["free_places"], summary["shortfall"]) == (5, 2, 3)
+    client.force_login(coordinator)
+    page = client.get(u("overview")).content.decode()
+    assert re.search(r'data-count="shortfall">.*?<dd>3</dd>', page, re.S)

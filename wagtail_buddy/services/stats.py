@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -59,11 +59,13 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
-    * free_buddies: matchable local buddies with a free place.
+    * free_buddies: matchable local buddies with a free place; free_places: their places
+      left in all; shortfall: waiting students beyond those places (buddies are short).
     """
     ids = [i.pk for i in intakes]
-    keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed", "invited",
-            "proposals", "to_introduce", "blocked", "checkins", "free_buddies")
+    keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
+            "invited", "proposals", "to_introduce", "blocked", "checkins", "free_buddies",
+            "free_places", "shortfall")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
@@ -89,9 +91,12 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
-    for intake_id, n in (buddies_with_free_places(ids).values_list("intake_id")
-                         .annotate(n=Count("pk"))):
-        out[intake_id]["free_buddies"] = n
+    for intake_id, n, places in (buddies_with_free_places(ids).values_list("intake_id")
+                                 .annotate(n=Count("pk"),
+                                           places=Sum(F("capacity") - F("active")))):
+        out[intake_id]["free_buddies"], out[intake_id]["free_places"] = n, places or 0
+    for data in out.values():
+        data["shortfall"] = max(0, data["waiting"] - data["free_places"])
     for intake_id, n in (blocked_students(ids).values_list("intake_id")
                          .annotate(n=Count("pk"))):
         out[intake_id]["blocked"] = n
