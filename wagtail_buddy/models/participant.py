@@ -134,6 +134,8 @@ class Participant(models.Model):
     charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the buddy answered "yes" to "can you take one more student?" (capacity + 1).
+    one_more_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
     # A withdrawn student's new sign-up (the form as sent), applied only once the address

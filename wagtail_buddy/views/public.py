@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from .. import ratelimit
 from ..forms import CheckInForm, LinkRequestForm, ParticipantForm
 from ..models import BuddyProgrammePage, CheckIn, Participant
-from ..services import checkins, lifecycle, participant_data, signup, tokens
+from ..services import checkins, lifecycle, participant_data, shortage, signup, tokens
 
 ROLES = {Participant.Role.LOCAL, Participant.Role.INTERNATIONAL}
 
@@ -158,6 +158,9 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     participant = resolved.participant
     if request.method == "POST":  # sent by a person from the page: it proves the address
         confirmed_now = signup.confirm(participant)
+        if request.POST.get("action") == "one_more":  # "can you take one more?": yes
+            shortage.accept_one_more(participant)
+            return HttpResponseRedirect(sub_url(request, page, "participant", token=token))
         if request.POST.get("action") == "confirm":
             return HttpResponseRedirect(sub_url(request, page, "participant", token=token)
                                         + ("?confirmed=1" if confirmed_now else ""))
@@ -186,6 +189,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                       links=_links(request, page, token))
     return render(request, page, "participant/detail.html", private=True, participant=participant,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
+                  one_more=shortage.was_asked(participant),
                   buddies=participant_data.buddies(participant), links=_links(request, page, token))
 
 
