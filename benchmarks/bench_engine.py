@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wagtail_buddy.matching import SCALE  # noqa: E402
-from wagtail_buddy.matching.criteria import ScoreModel, resolve_weights  # noqa: E402
+from wagtail_buddy.matching.criteria import resolve_weights  # noqa: E402
 from wagtail_buddy.matching.encoding import encode  # noqa: E402
+from wagtail_buddy.matching.scoring import ScoreModel  # noqa: E402
 from wagtail_buddy.matching.synth import generate, to_json  # noqa: E402
 
 GREEDY_K = 30  # candidates per mentee the greedy pass considers

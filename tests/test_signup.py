@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from wagtail import blocks
 
 from wagtail_buddy import ratelimit
 from wagtail_buddy.models import Intake, OutboundEmail, Participant
@@ -320,12 +319,14 @@ def test_extra_questions_are_asked_and_stored(client, programme, intake, signup_
                              "roles": "international", "help_text": ""})
     programme.extra_questions = [("question", value)]
     programme.save()
-    assert isinstance(block, blocks.StructBlock)
     html = client.get(url(programme)).content.decode()
     assert "Any diet?" in html and 'name="extra_diet"' in html
     assert 'name="extra_diet"' not in client.get(url(programme, "local")).content.decode()
     missing = client.post(url(programme), signup_payload())
     assert "This field is required." in missing.content.decode()
+    made_up = client.post(url(programme), signup_payload(extra_diet="Pizza"))
+    assert made_up.status_code == 200 and not Participant.objects.exists()
+    assert "Select a valid choice." in made_up.content.decode()
     post(client, django_capture_on_commit_callbacks, url(programme),
          signup_payload(extra_diet="Vegan"))
     assert Participant.objects.get().extra_answers == {"diet": "Vegan"}

@@ -5,6 +5,7 @@ from functools import lru_cache
 from itertools import chain
 
 from babel import Locale, UnknownLocaleError
+from django.apps import apps as global_apps
 from django.utils import translation
 from django.utils.choices import BaseChoiceIterator
 
@@ -68,8 +69,7 @@ def ensure_languages(sender=None, using: str = "default", apps=None, **kwargs) -
     Uses the migrated state's model, so after ``migrate wagtail_buddy zero`` (no table left)
     there is nothing to fill rather than a query on a dropped table.
     """
-    if apps is None:
-        from django.apps import apps
+    apps = apps or global_apps
     try:
         Language = apps.get_model("wagtail_buddy", "Language")
     except LookupError:

@@ -11,6 +11,7 @@ from .admin import urls as admin_urls
 from .admin.intakes import intake_viewset, interest_viewset
 from .admin.modeladmin import INDEX_URL_NAME
 from .admin.panels import BuddyHomePanel
+from .models import BuddyLogEntry, CheckIn, Intake, Match, MatchingRun, Participant
 from .permissions import can_manage_settings, can_match, can_view_participants
 
 participant_admin = modeladmin.register()
@@ -76,8 +77,6 @@ def add_buddy_panel(request, panels):
 
 @hooks.register("register_log_actions")
 def register_buddy_log_actions(actions):
-    from .models import BuddyLogEntry, CheckIn, Intake, Match, MatchingRun, Participant
-
     # Personal data's log: each entry visible only to its programme's coordinators.
     for model in (Participant, Match, MatchingRun, Intake, CheckIn):
         actions.register_model(model, BuddyLogEntry)

@@ -26,9 +26,10 @@ from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
-from ..models import Intake, Language, Match, Participant
+from ..models import BuddyLogEntry, Intake, Language, Match, Participant
 from ..permissions import can_view_participants, programmes_for_user
 from ..services import exports, stats
+from .forms import ParticipantBulkForm
 from .params import parse_id, parse_month, without_nul
 from .search import search_people
 
@@ -41,7 +42,7 @@ def invalid_filter(request, list_filter, queryset):
 
 
 def _user_participants(request):
-    return Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+    return Participant.objects.for_user(request.user)
 
 
 class IntakeFilter(SimpleListFilter):
@@ -164,7 +165,7 @@ class FreePlacesFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "yes":
             return queryset
-        return queryset.filter(pk__in=stats.buddies_with_free_places().values("pk"))
+        return queryset.filter(pk__in=Participant.objects.with_free_places().values("pk"))
 
 
 class ParticipantPermissionHelper(PermissionHelper):
@@ -216,8 +217,6 @@ class ParticipantIndexView(IndexView):
         return search_people(queryset, search_term)
 
     def get_context_data(self, **kwargs):
-        from .forms import ParticipantBulkForm
-
         context = super().get_context_data(**kwargs)
         context["bulk_form"] = ParticipantBulkForm(user=self.request.user)
         context["bulk_url"] = reverse("wagtail_buddy_admin:participants_bulk")
@@ -231,8 +230,6 @@ class ParticipantInspectView(InspectView):
     """Full profile, matches and audit history of one participant."""
 
     def get_context_data(self, **kwargs):
-        from ..models import BuddyLogEntry
-
         context = super().get_context_data(**kwargs)
         p = self.instance
         context["participant"] = p
@@ -304,7 +301,7 @@ class ParticipantAdmin(ModelAdmin):
         last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
                       .order_by("-ended_at").values("ended_at")[:1])
         return (
-            Participant.objects.filter(intake__programme__in=programmes_for_user(request.user))
+            Participant.objects.for_user(request.user)
             .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
                 Prefetch("languages", queryset=Language.objects.only("code")),

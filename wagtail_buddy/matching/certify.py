@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candidates import CHUNK_PAIRS, Candidates, Forbidden, parallel_map
-from .criteria import ScoreModel
+from .scoring import ScoreModel
 from .solver import Assignment, assign
 
 __all__ = ["Problem", "certify"]

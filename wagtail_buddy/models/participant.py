@@ -2,12 +2,16 @@ import secrets
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .programme import Intake
+from .programme import Intake, coordinated_programmes
 from .vocabulary import Interest, Language
+
+#: The permission that lets a coordinator see participants (the "view" level) at all.
+VIEW_PERMISSION = "wagtail_buddy.view_participant"
 
 
 def new_access_key() -> str:
@@ -54,6 +58,19 @@ class ParticipantQuerySet(models.QuerySet):
         return self.exclude(status__in=[Status.UNCONFIRMED, Status.INVITED, Status.WITHDRAWN,
                                         Status.ENDED])
 
+    def free_places(self):
+        """Matchable local buddies, each with ``free``: places minus active matches (one
+        subquery, no GROUP BY over the people)."""
+        match = self.model.matches_as_mentor.field.model  # Match, which imports this module
+        active = (match.objects.filter(mentor=OuterRef("pk"), status__in=match.ACTIVE)
+                  .order_by().values("mentor").annotate(n=Count("pk")).values("n"))
+        return self.filter(role=Role.LOCAL).matchable().annotate(
+            free=F("capacity") - Coalesce(Subquery(active), 0))
+
+    def with_free_places(self):
+        """THE "buddies with a free place": matchable local buddies with ``free`` > 0."""
+        return self.free_places().filter(free__gt=0).order_by()
+
     def registered(self, intake, role: str, email: str):
         """The sign-up of ``email`` for ``intake`` and ``role``, found through the unique
         (case-insensitive) index instead of scanning the intake's rows."""
@@ -62,9 +79,7 @@ class ParticipantQuerySet(models.QuerySet):
 
     def for_user(self, user):
         """Participants of the programmes ``user`` coordinates."""
-        from ..permissions import programmes_for_user
-
-        return self.filter(intake__programme__in=programmes_for_user(user))
+        return self.filter(intake__programme__in=coordinated_programmes(user))
 
 
 class Participant(models.Model):

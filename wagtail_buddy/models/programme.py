@@ -1,8 +1,10 @@
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -12,8 +14,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
-from ..admin.page_form import ProgrammePageForm, has_text
 from ..caching import forget, remember, site_root_paths
+from ..conf import buddy_settings
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -43,12 +45,29 @@ class ExtraQuestionBlock(blocks.StructBlock):
         icon = "help"
 
 
+def has_text(rich_text: str | None) -> bool:
+    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
+    return bool(strip_tags(rich_text or "").strip())
+
+
 # translation_key -> id of the first-created copy (see BuddyProgrammePage.canonical_pk).
 _CANONICAL_PKS: dict[uuid.UUID, int] = {}
 
 
 def open_intake_key(programme_pk: int | None) -> str:
     return f"wagtail_buddy:open-intake:{programme_pk}"
+
+
+def coordinated_programmes(user) -> models.QuerySet:
+    """The programme pages ``user`` coordinates: all for a superuser, those of their groups
+    for anyone else, none for an anonymous or inactive user. ``permissions.programmes_for_user``
+    is this, for code above the models."""
+    pages = BuddyProgrammePage.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return pages.none()
+    if user.is_superuser:
+        return pages
+    return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
 
 
 def canonical_only(pages: models.QuerySet) -> models.QuerySet:
@@ -113,7 +132,8 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings")]
-    base_form_class = ProgrammePageForm
+    # base_form_class: admin.page_form.ProgrammePageForm, set in AppConfig.ready as Wagtail
+    # sets Page's own (the form imports permissions and services; models import neither).
 
     template = "wagtail_buddy/programme_page.html"
 
@@ -125,8 +145,6 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         """Every public page of the programme carries the Content-Security-Policy. The
         request first gets the site root paths, so that every URL rendered for it (also other
         pages' ``{% pageurl %}``) survives a cache outage."""
-        from ..conf import buddy_settings
-
         self._get_site_root_paths(request)
         response = super().serve(request, *args, **kwargs)
         policy = buddy_settings.PUBLIC_CSP
@@ -235,87 +253,65 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs) -> dict:
         """Adds the base template setting, the open intake and the two sign-up entries."""
-        from ..conf import buddy_settings
-        from ..services.signup import signup_state
-
         context = super().get_context(request, *args, **kwargs)
         context["buddy_base_template"] = buddy_settings.BASE_TEMPLATE
         base = self.url_as_requested(request)
-        if not getattr(self, "_signup_entries", None):
-            entries = {}
-            for role in ("local", "international"):
-                state, intake = signup_state(self, role)
-                entries[role] = {"state": state, "intake": intake, "role": role}
-            self._signup_entries = entries
-        for role, entry in self._signup_entries.items():
-            entry["url"] = base + self.reverse_subpage("signup", kwargs={"role": role})
-        context["signup_entries"] = self._signup_entries
-        context["intake"] = self._signup_entries["local"]["intake"]
+        context.update(self.public_views().signup_entries(self, base))
         context["page_url"] = base
         context["buddy_timeline"] = {"confirm_days": buddy_settings.UNCONFIRMED_PURGE_DAYS,
                                      "checkin_weeks": buddy_settings.CHECKIN_WEEKS}
         context["request_link_url"] = base + self.reverse_subpage("request_link")
         return context
 
-    @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
-    def signup_route(self, request, role: str):
+    def public_views(self):
+        """``views.public``, which every route and the sign-up entries go through: the
+        page's one lazy import (as ``wagtail.contrib.forms`` reaches its views), since the
+        views import the models."""
         from ..views import public
 
-        return public.signup_view(request, self, role)
+        return public
+
+    @re_path(r"^signup/(?P<role>local|international)/$", name="signup")
+    def signup_route(self, request, role: str):
+        return self.public_views().signup_view(request, self, role)
 
     @path("sent/", name="sent")
     def sent_route(self, request):
-        from ..views import public
-
-        return public.sent_view(request, self)
+        return self.public_views().sent_view(request, self)
 
     @path("link/", name="request_link")
     def request_link_route(self, request):
-        from ..views import public
-
-        return public.request_link_view(request, self)
+        return self.public_views().request_link_view(request, self)
 
     @path("confirm/<str:token>/", name="confirm")
     def confirm_route(self, request, token: str):
-        from ..views import public
-
-        return public.confirm_view(request, self, token)
+        return self.public_views().confirm_view(request, self, token)
 
     @path("invitation/<str:token>/", name="invitation")
     def invitation_route(self, request, token: str):
-        from ..views import invitation
+        from ..views import public
 
-        return invitation.invitation_view(request, self, token)
+        return public.invitation_view(request, self, token)
 
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
-        from ..views import public
-
-        return public.participant_view(request, self, token)
+        return self.public_views().participant_view(request, self, token)
 
     @path("me/<str:token>/download/", name="download")
     def download_route(self, request, token: str):
-        from ..views import public
-
-        return public.download_view(request, self, token)
+        return self.public_views().download_view(request, self, token)
 
     @path("me/<str:token>/withdraw/", name="withdraw")
     def withdraw_route(self, request, token: str):
-        from ..views import public
-
-        return public.withdraw_view(request, self, token)
+        return self.public_views().withdraw_view(request, self, token)
 
     @path("me/<str:token>/delete/", name="delete")
     def delete_route(self, request, token: str):
-        from ..views import public
-
-        return public.delete_view(request, self, token)
+        return self.public_views().delete_view(request, self, token)
 
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):
-        from ..views import public
-
-        return public.checkin_view(request, self, token)
+        return self.public_views().checkin_view(request, self, token)
 
     def extra_question_specs(self, role: str) -> list[dict]:
         """The plain dicts of the extra questions that apply to ``role``."""
@@ -363,10 +359,6 @@ class Intake(models.Model):
     def deleted_on(self):
         """The day retention deletes this intake's personal data (``RETENTION_DAYS`` after
         it ends): the one date pages, emails and the privacy notes promise."""
-        from datetime import timedelta
-
-        from ..conf import buddy_settings
-
         return self.ends_on + timedelta(days=int(buddy_settings.RETENTION_DAYS))
 
 

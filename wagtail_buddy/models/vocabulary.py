@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..caching import forget, remember
 from ..vocabulary import language_name
+from .programme import BuddyProgrammePage
 
 OFFERED_INTERESTS_KEY = "wagtail_buddy:offered-interests"
 
@@ -94,8 +95,6 @@ def forget_offered_interests(instance: Interest | None = None, programme_id: int
     if programme_id is not None:
         forget(offered_key(programme_id))
         return
-    from .programme import BuddyProgrammePage
-
     forget(*(offered_key(pk) for pk in BuddyProgrammePage.objects.values_list("pk", flat=True)))
 
 

@@ -16,18 +16,18 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from ..conf import buddy_settings
-from ..models import OutboundEmail, Participant
+from ..models import Match, OutboundEmail, Participant
+from . import tokens
 from .plaintext import render_text
 
 
 def build_context(email: OutboundEmail) -> dict:
     """Template context for ``email``: the participant, their programme, and referenced rows."""
-    from ..models import Match
-
     participant = email.participant
     programme = participant.intake.programme
     context = {
@@ -50,8 +50,6 @@ def build_context(email: OutboundEmail) -> dict:
 
 def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
     """Private links named in the context, signed at send time (keeps the request cheap)."""
-    from . import tokens
-
     builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url,
                 "invite_url": tokens.invitation_url}
     return {name: builders[name](participant) for name in names if name in builders}
@@ -63,8 +61,6 @@ def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
     Subject and text body are plain text (``plaintext.render_text``: not HTML-escaped, not
     marked safe); only the HTML alternative is rendered with HTML escaping.
     """
-    from django.template import TemplateDoesNotExist
-
     participant = email.participant
     context = build_context(email)
     base = f"wagtail_buddy/emails/{email.purpose}"

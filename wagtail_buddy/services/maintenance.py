@@ -18,7 +18,18 @@ from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
 
 from ..conf import buddy_settings
-from ..models import CheckIn, ImportUpload, Intake, IntakeStats, Match, Participant
+from ..models import (
+    CheckIn,
+    ImportUpload,
+    Intake,
+    IntakeStats,
+    Match,
+    OutboundEmail,
+    Participant,
+)
+from .emails import queue_emails
+from .queue import Schedule, schedule_kwargs
+from .tokens import confirmation_url, invitation_url
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +57,6 @@ def remind_unconfirmed(dry_run: bool = False, now=None) -> int:
     now = now or timezone.now()
     if dry_run:
         return reminder_candidates(now).count()
-    from .emails import queue_emails
-    from .tokens import confirmation_url, invitation_url
-
     with transaction.atomic():
         # skip_locked: two overlapping schedule runs (two clusters) remind each one once.
         candidates = list(
@@ -139,8 +147,6 @@ def retention_plan(now=None) -> RetentionPlan:
     people = per_intake(Participant.objects, "intake_id")
     matches = per_intake(Match.objects, "intake_id")
     checkins = per_intake(CheckIn.objects, "participant__intake_id")
-    from ..models import OutboundEmail
-
     emails = per_intake(OutboundEmail.objects, "participant__intake_id")
     return RetentionPlan([
         RetentionItem(i, people.get(i.pk, 0), matches.get(i.pk, 0), checkins.get(i.pk, 0),
@@ -246,10 +252,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
 
 def ensure_schedules() -> tuple[int, int]:
     """Create or update the schedules by name; returns (created, updated). Idempotent."""
-    from django_q.models import Schedule
-
-    kwargs = repr({"q_options": {"queue": buddy_settings.TASK_QUEUE}}) \
-        if buddy_settings.TASK_QUEUE else None
+    kwargs = schedule_kwargs()
     created = updated = 0
     with transaction.atomic():
         existing = {s.name: s for s in Schedule.objects.select_for_update().filter(
@@ -270,6 +273,4 @@ def ensure_schedules() -> tuple[int, int]:
 
 
 def remove_schedules() -> int:
-    from django_q.models import Schedule
-
     return Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]

@@ -7,11 +7,10 @@ their capacity by one, once per ask (``one_more_at``), never past the form's max
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import Intake, Match, OutboundEmail, Participant
+from ..models import Intake, OutboundEmail, Participant
 from .audit import audit
 from .emails import queue_emails
 
@@ -22,12 +21,8 @@ OPEN = (Participant.Status.WAITING, Participant.Status.PROPOSED, Participant.Sta
 
 def buddies_to_ask(intake: Intake):
     """Matchable buddies whose places are all taken and who could take one more."""
-    active = (Match.objects.filter(mentor=OuterRef("pk"), status__in=Match.ACTIVE).order_by()
-              .values("mentor").annotate(n=Count("pk")).values("n"))
-    return (Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL,
-                                       status__in=OPEN, capacity__lt=MAX_CAPACITY)
-            .annotate(active=Coalesce(Subquery(active), 0))
-            .filter(active__gte=F("capacity")).order_by())
+    return (Participant.objects.filter(intake=intake, status__in=OPEN).free_places()
+            .filter(free__lte=0, capacity__lt=MAX_CAPACITY).order_by())
 
 
 def students_waiting(intake: Intake):

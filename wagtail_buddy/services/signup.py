@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.forms.models import construct_instance
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
+from ..forms import ParticipantForm
 from ..models import BuddyProgrammePage, Intake, Participant
 from ..models.programme import forget_open_intake
 from ..models.vocabulary import forget_offered_interests
@@ -176,10 +178,6 @@ def awaits_confirmation(participant: Participant) -> bool:
 
 def _apply_pending(participant: Participant) -> bool:
     """The owner confirmed their new sign-up: apply it (still valid?) and wait for a buddy."""
-    from django.utils.datastructures import MultiValueDict
-
-    from ..forms import ParticipantForm
-
     programme = participant.intake.programme
     form = ParticipantForm(MultiValueDict(participant.pending_signup), programme=programme,
                            role=participant.role)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -91,9 +91,9 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
-    for intake_id, n, places in (buddies_with_free_places(ids).values_list("intake_id")
-                                 .annotate(n=Count("pk"),
-                                           places=Sum(F("capacity") - F("active")))):
+    for intake_id, n, places in (Participant.objects.filter(intake_id__in=ids)
+                                 .with_free_places().values_list("intake_id")
+                                 .annotate(n=Count("pk"), places=Sum("free"))):
         out[intake_id]["free_buddies"], out[intake_id]["free_places"] = n, places or 0
     for data in out.values():
         data["shortfall"] = max(0, data["waiting"] - data["free_places"])
@@ -110,17 +110,6 @@ def checkins_to_follow(intake_ids: Iterable[int] | None = None):
     return (rows.filter(match__status=Match.Status.CONFIRMED)
             .filter(Q(answer__in=[CheckIn.Answer.IN_CONTACT, CheckIn.Answer.NO_CONTACT])
                     | Q(answer="", sent_at__isnull=False)).order_by())
-
-
-def buddies_with_free_places(intake_ids: Iterable[int] | None = None):
-    """Matchable local buddies whose active matches are fewer than their places."""
-    active = (Match.objects.filter(mentor=OuterRef("pk"), status__in=Match.ACTIVE).order_by()
-              .values("mentor").annotate(n=Count("pk")).values("n"))
-    people = Participant.objects.all() if intake_ids is None else Participant.objects.filter(
-        intake_id__in=list(intake_ids))
-    return (people.filter(role=Role.LOCAL)
-            .matchable().annotate(active=Coalesce(Subquery(active), 0))
-            .filter(capacity__gt=F("active")).order_by())
 
 
 def blocked_students(intake_ids: Iterable[int]):

@@ -74,8 +74,7 @@ def breakdown_rows(breakdown: dict | None, weights: dict | None = None, mentee=N
 def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=None,
            mentor=None, evidence: dict | None = None) -> dict:
     """What ``_score.html`` shows: the score on its scale and the explained breakdown."""
-    return {"score": score, "best": reasons.best_possible(weights),
-            **reasons.scale(score, weights),
+    return {"score": score, **reasons.scale(score, weights),
             "rows": breakdown_rows(breakdown, weights, mentee, mentor, evidence)}
 
 
@@ -110,7 +109,7 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
 
     def participants(self):
-        return Participant.objects.filter(intake__programme__in=self.programmes)
+        return Participant.objects.for_user(self.request.user)
 
     def matches(self):
         return Match.objects.filter(intake__programme__in=self.programmes)

@@ -32,8 +32,8 @@ class WaitingView(IntakeMixin, BuddyAdminView):
         context.update(paginate(self.request, queryset.order_by("arrival_date", "pk")))
         context["q"] = q
         context["blocked"] = blocked
-        context["free_buddies"] = sum(
-            1 for v in pool_service.spare_capacity(self.intake).values() if v > 0)
+        context["free_buddies"] = Participant.objects.filter(
+            intake=self.intake).with_free_places().count()
         return context
 
 

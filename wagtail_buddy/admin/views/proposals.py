@@ -114,16 +114,20 @@ class MatchActionView(BuddyAdminView):
         return redirect(next_url(request, url("proposals", match.intake_id)))
 
 
-class MatchDetailView(BuddyAdminView):
-    """One pair: both profiles, the breakdown, the note, the email previews, cancel."""
-
-    template_name = "wagtail_buddy/admin/match.html"
-    tab = "introductions"
+class OneMatchView(BuddyAdminView):
+    """A screen about one pair of the user's programmes (404 for any other id)."""
 
     def load(self, match_id):
         self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
             "intake__programme"), pk=match_id)
         self.intake = self.match.intake
+
+
+class MatchDetailView(OneMatchView):
+    """One pair: both profiles, the breakdown, the note, the email previews, cancel."""
+
+    template_name = "wagtail_buddy/admin/match.html"
+    tab = "introductions"
 
     def get_page_title(self):
         return f"{self.match.mentee.first_name} ↔ {self.match.mentor.first_name}"
@@ -202,18 +206,13 @@ class CancelView(MatchDetailView):
         return redirect(url("match", match_id))
 
 
-class SwapView(BuddyAdminView):
+class SwapView(OneMatchView):
     """Ranked alternative buddies for a proposed pair; one click swaps."""
 
     permission = "match"
     tab = "proposals"
     template_name = "wagtail_buddy/admin/swap.html"
     page_title = _("Swap buddy")
-
-    def load(self, match_id):
-        self.match = get_object_or_404(matches_for_listing(self.matches()).select_related(
-            "intake__programme"), pk=match_id)
-        self.intake = self.match.intake
 
     def get(self, request, match_id: int):
         self.load(match_id)

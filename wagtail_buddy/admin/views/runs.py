@@ -118,8 +118,7 @@ class RunView(BuddyAdminView):
             (p, str(runs_service.UNMATCHED_REASONS.get(by_id.get(str(p.pk)), "")))
             for p in people]
         weights = (run.config or {}).get("weights") or {}
-        context["mean_scale"] = {**reasons.scale(summary.get("mean_score") or 0, weights),
-                                 "best": reasons.best_possible(weights)}
+        context["mean_scale"] = reasons.scale(summary.get("mean_score") or 0, weights)
         context["config_rows"] = [
             (matching_config.criterion_label(k), v)
             for k, v in (run.config or {}).get("weights", {}).items()]

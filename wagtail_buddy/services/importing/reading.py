@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from openpyxl import load_workbook
 
 from ...conf import buddy_settings
 
@@ -107,8 +108,6 @@ def _csv_rows(text: str):
 
 def _xlsx_rows(data: bytes):
     """Rows of the first worksheet, after checking what the zip would unpack to."""
-    from openpyxl import load_workbook  # only when an XLSX arrives: it is a heavy import
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         unpacked = sum(info.file_size for info in archive.infolist())
