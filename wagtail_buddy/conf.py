@@ -23,6 +23,12 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_MAX_AGE": 60 * 60 * 24 * 180,
     # Seconds an email-confirmation link stays valid.
     "CONFIRM_TOKEN_MAX_AGE": 60 * 60 * 24 * 7,
+    # Spreadsheet import (admin and ``buddy_import``): the largest file accepted, in bytes;
+    # the most data rows; and, for an XLSX (a zip), the most its parts may unpack to, checked
+    # before the file is opened, so a zip bomb is refused unread.
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_UNPACKED_BYTES": 100 * 1024 * 1024,
     # Sign-up and resend attempts allowed per IP address per hour.
     "SIGNUP_RATE_LIMIT": 20,
     # Cache alias shared by every web and worker process: the per-IP rate limits and the

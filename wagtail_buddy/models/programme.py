@@ -184,6 +184,12 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def confirm_route(self, request, token: str):
         return self.public_views().confirm_view(request, self, token)
 
+    @path("invitation/<str:token>/", name="invitation")
+    def invitation_route(self, request, token: str):
+        from ..views import public
+
+        return public.invitation_view(request, self, token)
+
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
         return self.public_views().participant_view(request, self, token)
