@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 MANAGE := cd example_site && ../$(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The demo's port (`make demo PORT=8010` when 8000 is taken): the server and the emailed links.
+PORT ?= 8000
 
 .PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
-	bench-faults bench-scale messages migrations-check clean venv browser test-floors test-newest
+	bench-faults bench-scale messages migrations-check clean venv browser test-floors test-newest dist
 
 venv: $(STAMP)
 
@@ -17,14 +19,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+demo: export WAGTAILADMIN_BASE_URL ?= http://127.0.0.1:$(PORT)
 demo: $(STAMP)
 	$(MANAGE) migrate --no-input -v0
-	$(MANAGE) setup_demo
+	$(MANAGE) setup_demo --port $(PORT)
 	$(MANAGE) buddy_schedules
-	@echo "Serving on http://127.0.0.1:8000 with a django-q2 worker. Ctrl-C stops both."
+	@echo "Serving on http://127.0.0.1:$(PORT) with a django-q2 worker. Ctrl-C stops both."
 	cd example_site && ../$(BIN)/python manage.py qcluster & QPID=$$!; \
 		trap 'trap - INT TERM EXIT; kill $$QPID 2>/dev/null; wait $$QPID' INT TERM EXIT; \
-		cd example_site && ../$(BIN)/python manage.py runserver --noreload 127.0.0.1:8000
+		cd example_site && ../$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not postgres and not redis" $(PYTEST_ARGS)
@@ -60,6 +63,15 @@ test-newest: .venv-newest/.installed
 	.venv-newest/bin/python -c "import django, wagtail; print('newest: Django', \
 		django.get_version(), '/ Wagtail', wagtail.__version__)"
 	.venv-newest/bin/python -m pytest $(UNIT) $(PYTEST_ARGS)
+
+# A wheel to install on a site without PyPI: dist/wagtail_buddy-<version>-py3-none-any.whl.
+# pip builds it (fetching the build backend, setuptools, in an isolated environment);
+# no venv, no extra tool and no runtime dependency needed.
+dist:
+	rm -rf dist build
+	$(PY) -m pip wheel --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

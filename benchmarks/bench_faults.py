@@ -327,8 +327,8 @@ attempts = Counter(EmailAttempt.objects.filter(email__participant__email__in=ema
 print(json.dumps({{"stored": len(stored), "rows_per_signup": sorted(set(rows[e] for e in emails)),
                   "status": dict(status), "attempts": dict(attempts)}}))
 '''
-WAKE = ("import json; from wagtail_buddy.services import emails, retry; "
-        "retry.flush_outbox(); emails.kick_sender(); print(json.dumps(emails.outbox_status()))")
+WAKE = ("import json; from wagtail_buddy.services import emails; "
+        "emails.flush_outbox(); emails.kick_sender(); print(json.dumps(emails.outbox_status()))")
 
 
 def drain(env: dict, timeout: float) -> tuple[float, dict]:

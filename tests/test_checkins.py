@@ -103,9 +103,12 @@ def test_checkin_links_are_personal(client, programme, participant_factory):
     match = make_match(participant_factory, 4)
     other = make_match(participant_factory, 4)
     checkins.send_due_checkins()
-    # A valid token of the mentee, but for a match that is not theirs.
-    response = client.get(checkin_page(programme, match.mentee, other.pk) + "?answer=met")
-    assert response.status_code == 404
+    # A valid token of the mentee, but for a match that is not theirs: not shown, and an
+    # answer sent to it is not stored (on the other pair's check-in or anywhere else).
+    foreign = checkin_page(programme, match.mentee, other.pk)
+    assert client.get(foreign + "?answer=met").status_code == 404
+    assert client.post(foreign, {"answer": "met", "rating": "5"}).status_code == 404
+    assert CheckIn.objects.filter(match=other).count() == 2  # the other pair's, still open
     assert not CheckIn.objects.exclude(answer="").exists()
     # An access token does not open the check-in page.
     access = tokens.make_token(match.mentee, tokens.ACCESS)

@@ -13,7 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import caches
+from wagtail.models import Site
+from wagtail.models.sites import SiteRootPath
 
 from .conf import buddy_settings
 
@@ -56,10 +59,6 @@ def site_root_paths() -> list:
     ``page.url`` then raises. On a cache error this reads the sites (the same query and
     order as Wagtail) without caching them.
     """
-    from django.conf import settings
-    from wagtail.models import Site
-    from wagtail.models.sites import SiteRootPath
-
     try:
         return Site.get_site_root_paths()
     except Exception:  # noqa: BLE001 - fail open: read the sites

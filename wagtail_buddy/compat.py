@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import IntegerField, Value
+from wagtail.admin.views.reports.audit_logging import LogEntriesView
+from wagtail.log_actions import registry as log_action_registry
+
 try:  # Wagtail 8: a registry that generic views, choosers and usage views consult
     from wagtail.permissions import register_permission_policy
 except ImportError:  # Wagtail 7.4: each viewset carries its own policy
@@ -18,10 +22,6 @@ def site_history_in_one_union() -> None:
     rejects ("ORDER BY not allowed in subqueries of compound statements") as soon as a third
     log model, ``BuddyLogEntry``, is registered. Build the same union in one call (same rows,
     same order, on Wagtail 7.4 and 8)."""
-    from django.db.models import IntegerField, Value
-    from wagtail.admin.views.reports.audit_logging import LogEntriesView
-    from wagtail.log_actions import registry as log_action_registry
-
     def get_filtered_queryset(self):
         self.log_models = list(log_action_registry.get_log_entry_models())
         parts = [

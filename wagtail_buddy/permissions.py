@@ -1,17 +1,17 @@
-"""Who may see which programme: superusers see all, coordinators their groups' programmes."""
+"""Who may see which programme: superusers see all, coordinators their groups' programmes.
+
+This module may import the models; the models never import it.
+"""
 
 from django.db.models import QuerySet
 
+from .models.participant import VIEW_PERMISSION
+from .models.programme import coordinated_programmes
+
 
 def programmes_for_user(user) -> QuerySet:
-    from .models import BuddyProgrammePage
-
-    pages = BuddyProgrammePage.objects.all()
-    if not (user and user.is_authenticated and user.is_active):
-        return pages.none()
-    if user.is_superuser:
-        return pages
-    return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
+    """The programmes whose participants ``user`` may reach (after the level's check)."""
+    return coordinated_programmes(user)
 
 
 def intake_ids_for_user(user) -> list[int] | None:
@@ -44,7 +44,7 @@ def scope_to_user(queryset: QuerySet, user, field: str = "intake_id") -> QuerySe
 # granted by one Django permission (``LEVEL_PERMISSION``) and needs what ``LEVELS`` lists.
 VIEW, MATCH, MANAGE = "view", "match", "manage"
 LEVEL_PERMISSION: dict[str, str] = {
-    VIEW: "wagtail_buddy.view_participant",
+    VIEW: VIEW_PERMISSION,
     MATCH: "wagtail_buddy.match_participants",
     MANAGE: "wagtail_buddy.manage_programme_settings",
 }

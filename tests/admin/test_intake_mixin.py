@@ -43,12 +43,17 @@ def test_coordinator_sees_only_own_intake(client, coordinator, ids, name):
 @pytest.mark.parametrize("name", INTAKE_ROUTES)
 def test_permission_is_checked_before_the_lookup(client, django_user_model, programme, ids,
                                                  name):
-    """A viewer is denied whatever the id (a 404 for some ids would reveal which exist)."""
+    """Without the route's permission a user is denied whatever the id (a 404 for some ids
+    would reveal which exist): an admin user with no buddy permission on every route, a
+    viewer on the matching routes and on every POST."""
+    nobody = make_coordinator(django_user_model, "nobody", programme, codenames=())
     viewer = make_coordinator(django_user_model, "viewer", programme,
                               codenames=("view_participant",))
-    client.force_login(viewer)
     for which in ("own", "foreign", "missing"):
         url = u(name, ids[which])
+        client.force_login(nobody)
+        assert denied(client.get(url)), (url, which)
+        client.force_login(viewer)
         if name in MATCH_ONLY:
             assert denied(client.get(url)), (url, which)
         if INTAKE_ROUTES[name]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.conf import Conf
 
 from wagtail_buddy.matching import CRITERIA, DEFAULT_WEIGHTS
@@ -101,13 +101,20 @@ def test_stuck_runs_fail_and_free_the_intake(small_pool, intake, coordinator, se
 
 def test_failed_write_leaves_nothing_and_reports(small_pool, intake, coordinator, monkeypatch,
                                                  run_matching):
-    def boom(*args, **kwargs):
+    """The disk fills up after half the proposals went in: they are all rolled back."""
+    manager_class = type(Match.objects)
+    real_bulk_create, written = manager_class.bulk_create, []
+
+    def half_then_boom(self, objs, *args, **kwargs):
+        objs = list(objs)
+        written.extend(real_bulk_create(self, objs[:len(objs) // 2], *args, **kwargs))
+        assert Match.objects.filter(pk__in=[m.pk for m in written]).exists()  # really in
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(type(Match.objects), "bulk_create", boom)
+    monkeypatch.setattr(manager_class, "bulk_create", half_then_boom)
     run = run_matching(intake, coordinator)
     assert run.status == MatchingRun.Status.FAILED and "disk full" in run.error
-    assert not Match.objects.exists()
+    assert written and not Match.objects.exists()
     assert not Participant.objects.filter(status=Participant.Status.PROPOSED).exists()
 
 
@@ -165,10 +172,15 @@ def test_invalid_weights_are_clamped():
     assert config["weights"]["languages"] == DEFAULT_WEIGHTS["languages"]
 
 
-def test_criterion_labels_are_translated():
-    from django.utils import translation
-
+@pytest.mark.parametrize("language", ["fr", "de", "es", "it", "pt"])
+def test_criterion_labels_are_translated(language):
+    """Every criterion has a label, and each is translated in every shipped language."""
     assert set(CRITERION_LABELS) >= set(CRITERIA)
     with translation.override("en"):
-        assert criterion_label("languages") == "Shared languages"
-    assert criterion_label("unknown_key") == "unknown_key"
+        english = {key: criterion_label(key) for key in CRITERIA}
+    assert english["languages"] == "Shared languages"
+    with translation.override(language):
+        translated = {key: criterion_label(key) for key in CRITERIA}
+        assert criterion_label("unknown_key") == "unknown_key"
+    untranslated = {k for k in CRITERIA if translated[k] == english[k] or not translated[k]}
+    assert not untranslated, (language, untranslated)

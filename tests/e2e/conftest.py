@@ -75,13 +75,16 @@ def screenshot():
 @pytest.fixture(scope="session")
 def axe_check():
     """``axe_check(page)``: axe-core (bundled by axe-playwright-python) finds no violation
-    on the page as it is now; the assertion message lists each rule and element."""
+    on the page as it is now; the assertion message lists each rule and element.
+    ``enable`` turns on rules axe-core ships disabled (``target-size``, WCAG 2.2 AA)."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
-    def check(page, what: str = "") -> None:
-        violations = axe.run(page).response["violations"]
+    def check(page, what: str = "", enable: tuple[str, ...] = ()) -> None:
+        options = {"resultTypes": ["violations"],
+                   "rules": {rule: {"enabled": True} for rule in enable}}
+        violations = axe.run(page, options=options).response["violations"]
         report = [f"{v['id']} ({v['impact']}): {v['help']} -> "
                   + ", ".join(str(n["target"]) for n in v["nodes"]) for v in violations]
         assert not report, f"axe-core on {what or page.url}:\n" + "\n".join(report)

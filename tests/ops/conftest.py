@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,20 @@ def require_postgres() -> None:
             f"This test needs PostgreSQL (DATABASE_URL=postgres://...), not {connection.vendor}; "
             "run it with `make test-postgres`."
         )
+
+
+def django_process(code: str, *args: str) -> subprocess.Popen:
+    """A separate Python process running ``code`` with Django set up on the test's database
+    (its own connection, as a django-q2 worker has); text pipes for stdin and stdout."""
+    root = Path(__file__).resolve().parents[2]
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
+           "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_site")]),
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    code = "import django\ndjango.setup()\n" + code
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from django.core.mail.backends import locmem
 from django.db import OperationalError, connection
 from django.db.models.query import QuerySet
 from django.utils import timezone
+from django_q.conf import Conf
 
+from tests.ops.conftest import django_process
 from wagtail_buddy.models import EmailAttempt, OutboundEmail
 from wagtail_buddy.services import emails, retry
 
@@ -131,13 +133,64 @@ def test_resend_after_a_lost_acknowledgement_is_the_same_message(participant_fac
     assert "timed out" in EmailAttempt.objects.get(email=email, number=1).error
 
 
-def test_concurrent_sweeps_record_a_lost_attempt_once(participant_factory, settings):
+def test_a_second_sweep_finds_nothing_left(participant_factory):
     email = emails.queue_email(participant_factory(), "ops_ping")
     OutboundEmail.objects.filter(pk=email.pk).update(
         status="sending", attempts=1, last_attempt_at=timezone.now() - timedelta(hours=1))
     assert retry.requeue_stale_sending() == 1
     assert retry.requeue_stale_sending() == 0
     assert outcomes(email) == [(1, "unknown")]
+
+
+SWEEPER = """
+import sys, time
+from wagtail_buddy.models import EmailAttempt
+from wagtail_buddy.services import retry
+
+manager_class = type(EmailAttempt.objects)
+real_bulk_create = manager_class.bulk_create
+
+def slow_bulk_create(self, objs, *args, **kwargs):
+    time.sleep(1)  # inside the sweep's transaction: the other sweeps arrive meanwhile
+    return real_bulk_create(self, objs, *args, **kwargs)
+
+manager_class.bulk_create = slow_bulk_create
+print("READY", flush=True)
+sys.stdin.readline()
+print("SWEPT", retry.requeue_stale_sending(), flush=True)
+"""
+
+
+@pytest.mark.postgres
+def test_concurrent_sweeps_record_a_lost_attempt_once(postgres_db, participant_factory,
+                                                     monkeypatch):
+    """Three worker processes sweep the same stale row at the same moment on PostgreSQL:
+    one records the lost attempt and requeues it, the others find nothing to do."""
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued, not sent: the row waits for the sweep
+    email = emails.queue_email(participant_factory(), "ops_ping")
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status="sending", attempts=1, last_attempt_at=timezone.now() - timedelta(hours=1))
+    sweepers = [django_process(SWEEPER) for _ in range(3)]
+    try:
+        for sweeper in sweepers:  # every process has Django up before any sweep starts
+            assert sweeper.stdout.readline() == "READY\n", sweeper.stderr.read()[-3000:]
+        for sweeper in sweepers:
+            sweeper.stdin.write("go\n")
+            sweeper.stdin.flush()
+        swept = []
+        for sweeper in sweepers:
+            out, err = sweeper.communicate(timeout=60)
+            assert out.startswith("SWEPT"), err[-3000:]
+            swept.append(int(out.split()[1]))
+    finally:
+        for sweeper in sweepers:
+            if sweeper.poll() is None:
+                sweeper.kill()  # only the processes this test started
+                sweeper.wait(timeout=30)
+    assert sorted(swept) == [0, 0, 1]
+    assert outcomes(email) == [(1, "unknown")]
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.QUEUED
 
 
 DELIVERY_CHECKS = {"wagtail_buddy.W002", "wagtail_buddy.W003"}

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django_q.conf import Conf
 
+from tests.ops.conftest import django_process
 from tests.ops.test_outbox import run_concurrently
 from wagtail_buddy import tasks
 from wagtail_buddy.models import Match, MatchingRun
@@ -114,13 +115,14 @@ def test_concurrent_starters_make_one_run(postgres_db, intake, coordinator, monk
 
 KILLED_WORKER = """
 import sys, time
-import django
-django.setup()
 from wagtail_buddy.models import Match
 manager_class = type(Match.objects)
+real_bulk_create = manager_class.bulk_create
 
 def hang(self, objs, *args, **kwargs):
-    print("WRITING", len(list(objs)), flush=True)
+    objs = list(objs)
+    written = real_bulk_create(self, objs[:len(objs) // 2], *args, **kwargs)
+    print("WRITING", len(written), flush=True)  # these rows are in, not yet committed
     time.sleep(600)
 
 manager_class.bulk_create = hang
@@ -132,35 +134,22 @@ tasks.run_matching(int(sys.argv[1]))
 @pytest.mark.postgres
 def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, intake,
                                                           coordinator, monkeypatch, settings):
-    """SIGKILL the process executing a run while it writes its proposals: nothing is
-    written, and ``fail_stuck_runs`` (every minute) marks the run failed."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from django.db import connection
-
+    """SIGKILL the process executing a run after it wrote half its proposals: none of them
+    is left, and ``fail_stuck_runs`` (every minute) marks the run failed."""
     from wagtail_buddy.services import runs
 
-    root = Path(__file__).resolve().parents[2]
     monkeypatch.setattr(Conf, "SYNC", False)
     run = runs.start_run(intake.programme, intake, coordinator, {})
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "buddysite.settings.test",
-           "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_site")]),
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(run.pk)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = django_process(KILLED_WORKER, str(run.pk))
     try:
         line = worker.stdout.readline()  # blocks until the proposals are being written
         assert line.startswith("WRITING"), worker.stderr.read()[-3000:]
-        assert int(line.split()[1]) > 0
+        assert int(line.split()[1]) > 0  # rows written in the worker's transaction
+        assert not Match.objects.filter(intake=intake).exists()  # ... and not committed
         run.refresh_from_db()
         assert run.status == MatchingRun.Status.RUNNING
     finally:
-        worker.send_signal(signal.SIGKILL)  # the worker this test started
+        worker.kill()  # the worker this test started
         worker.wait(timeout=30)
     assert not Match.objects.filter(intake=intake).exists()
     settings.WAGTAIL_BUDDY_RUN_STALE_AFTER = 1

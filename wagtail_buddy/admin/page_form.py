@@ -3,9 +3,12 @@ those who may change a programme's access see and write its coordinator groups."
 
 from __future__ import annotations
 
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
+
+from ..models.programme import has_text
+from ..permissions import may_change_access
+from ..services.coordinators import set_coordinator_groups
 
 ACCESS_FIELD = "coordinator_groups"  # written at once: services.coordinators
 
@@ -15,24 +18,15 @@ PRIVACY_NOTICE_REQUIRED = _(
 )
 
 
-def has_text(rich_text: str | None) -> bool:
-    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
-    return bool(strip_tags(rich_text or "").strip())
-
-
 class ProgrammePageForm(WagtailAdminPageForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from ..permissions import may_change_access
-
         if ACCESS_FIELD in self.fields and not may_change_access(for_user, self.instance):
             del self.fields[ACCESS_FIELD]
 
     def save(self, commit=True):
         page = super().save(commit=commit)
         if ACCESS_FIELD in self.fields and page.pk:
-            from ..services.coordinators import set_coordinator_groups
-
             set_coordinator_groups(page, self.cleaned_data[ACCESS_FIELD])
         return page
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .criteria import ScoreModel
+from .scoring import ScoreModel
 
 __all__ = ["CHUNK_PAIRS", "NEG", "Candidates", "Forbidden", "chunks", "default_workers",
            "parallel_map", "score_candidates"]

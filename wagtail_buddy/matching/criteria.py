@@ -1,4 +1,4 @@
-"""Hard rules, soft criteria and the criterion registry.
+"""Soft criteria and the criterion registry (hard rules and the score model: ``scoring``).
 
 A *criterion* maps a :class:`Block` of pairs to values in ``[0, 1]``; the coordinator's weight
 scales it. Scores are fixed-point integers internally: each weighted contribution is rounded
@@ -34,7 +34,6 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "register_criterion",
     "resolve_weights",
-    "ScoreModel",
 ]
 
 SCALE = 10_000
@@ -190,7 +189,7 @@ def _split(units: int, shares: np.ndarray) -> np.ndarray:
     return sign * base
 
 
-def _onehot_codes(codes: np.ndarray, size: int) -> np.ndarray:
+def onehot_codes(codes: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros((len(codes), max(size, 1)), np.float64)
     ok = codes >= 0
     out[np.nonzero(ok)[0], codes[ok]] = 1.0
@@ -201,7 +200,7 @@ def _bl_equal(field: str) -> Callable[[Encoded, int], tuple[np.ndarray, np.ndarr
     def bilinear(enc: Encoded, units: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = getattr(enc.mentees, field), getattr(enc.mentors, field)
         size = int(max(a.max(initial=-1), b.max(initial=-1))) + 1
-        return _onehot_codes(a, size), units * _onehot_codes(b, size)
+        return onehot_codes(a, size), units * onehot_codes(b, size)
 
     return bilinear
 
@@ -327,125 +326,3 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
             raise InputError(f"weights: field {k!r} must be within +-{MAX_ABS_WEIGHT:g}")
         out[k] = float(v)
     return out
-
-
-# --------------------------------------------------------------------------- hard rules
-
-
-def feasibility_factors(enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
-    """Hard rules as one bilinear form: ``FA[i] . FB[j] >= 1`` iff the pair is feasible.
-
-    The product counts shared languages minus ``PEN`` times the number of broken rules
-    (``PEN`` exceeds any language count):
-
-    * gender preference "same" on either side requires equal, non-empty gender. With one-hot
-      genders ``o`` (a missing gender is a category of its own per side, so never equal)
-      and ``s`` = "requires same": ``broken = (sa + sb - sa*sb) * (1 - oa.ob)``, which expands
-      into three bilinear terms;
-    * a mentor's availability window (inclusive) must contain the mentee's arrival when
-      both are given: one column per distinct arrival day, ``[day < from] + [day > until]``.
-
-    Forbidden pairs are applied by the caller; locked pairs override everything.
-    """
-    a, b = enc.mentees, enc.mentors
-    n_lang = a.lang.shape[1]
-    pen = float(n_lang + 1)
-    g = int(max(a.gender.max(initial=-1), b.gender.max(initial=-1))) + 1
-    oa = _onehot_codes(np.where(a.gender >= 0, a.gender, g), g + 2)
-    ob = _onehot_codes(np.where(b.gender >= 0, b.gender, g + 1), g + 2)
-    sa = a.gender_same[:, None].astype(np.float64)
-    sb = b.gender_same[:, None].astype(np.float64)
-    da, has = a.date_lo, a.has_date
-    days = np.unique(da[has])
-    A_day = ((da[:, None] == days[None, :]) & has[:, None]).astype(np.float64)
-    B_day = ((days[None, :] < b.date_lo[:, None]).astype(np.float64)
-             + (days[None, :] > b.date_hi[:, None]))
-    FA = np.hstack([a.lang, sa * oa, oa, sa * oa, A_day]).astype(np.float32)
-    FB = np.hstack([
-        b.lang,
-        -pen * (1 - ob),
-        -pen * sb * (1 - ob),
-        pen * sb * (1 - ob),
-        -pen * B_day,
-    ]).astype(np.float32)
-    return FA, FB
-
-
-class ScoreModel:
-    """Scores and feasibility of any block of pairs for one encoding and one set of weights.
-
-    All bilinear criteria are stacked into ``A`` (mentees x F) and ``B`` (mentors x F), so a
-    block's total score is one matrix product of small integers (float32 when every possible
-    total fits in 24 bits, which keeps it exact; float64 otherwise). Criteria registered
-    without a bilinear form are added element-wise.
-    """
-
-    def __init__(self, enc: Encoded, weights: Mapping[str, float]):
-        self.enc = enc
-        self.weights = dict(weights)
-        self.parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.custom: list[tuple[str, Criterion, float]] = []
-        abs_total = 0
-        for key, crit in CRITERIA.items():
-            w = self.weights.get(key, 0.0)
-            units = int(round(w * SCALE))
-            abs_total += abs(units)
-            if units == 0:
-                continue
-            if crit.bilinear is not None:
-                A, B = crit.bilinear(enc, units)
-                self.parts[key] = (np.asarray(A, np.float64), np.asarray(B, np.float64))
-            else:
-                self.custom.append((key, crit, w))
-        self.dtype = np.float32 if abs_total < 2**24 else np.float64
-        if self.parts:
-            self.A = np.hstack([A for A, _ in self.parts.values()]).astype(self.dtype)
-            self.B = np.hstack([B for _, B in self.parts.values()]).astype(self.dtype)
-        else:
-            self.A = np.zeros((len(enc.mentees), 1), self.dtype)
-            self.B = np.zeros((len(enc.mentors), 1), self.dtype)
-        self.FA, self.FB = feasibility_factors(enc)
-
-    def block(self, rows: np.ndarray, cols: np.ndarray | None = None):
-        """``(total, feasible)`` for rows x cols (all mentors by default). ``total`` holds
-        exact integers (units of 1/SCALE points) in a float array."""
-        B = self.B if cols is None else self.B[cols]
-        FB = self.FB if cols is None else self.FB[cols]
-        total = self.A[rows] @ B.T
-        feasible = (self.FA[rows] @ FB.T) > 0.5
-        if self.custom:
-            c = np.arange(len(self.enc.mentors)) if cols is None else cols
-            blk = Block(self.enc, rows, c)
-            total = total.astype(np.float64)
-            for _, crit, w in self.custom:
-                total += crit.contribution(blk, w)
-        return total, feasible
-
-    def pairs(self, rows: np.ndarray, cols: np.ndarray):
-        """``(total int64, parts {criterion: int64}, feasible)`` for aligned pair arrays."""
-        parts = {}
-        total = np.zeros(len(rows), np.int64)
-        for key in CRITERIA:
-            if key in self.parts:
-                A, B = self.parts[key]
-                v = np.einsum("ij,ij->i", A[rows], B[cols])
-                c = np.rint(v).astype(np.int64)
-            else:
-                c = np.zeros(len(rows), np.int64)
-            parts[key] = c
-        if self.custom:
-            blk = Block(self.enc, rows, cols, paired=True)
-            for key, crit, w in self.custom:
-                parts[key] = crit.contribution(blk, w).astype(np.int64)
-        for c in parts.values():
-            total += c
-        feas = np.einsum("ij,ij->i", self.FA[rows].astype(np.float64),
-                         self.FB[cols].astype(np.float64)) > 0.5
-        return total, parts, feas
-
-
-def score_bounds(weights: Mapping[str, float]) -> tuple[int, int]:
-    """Lower and upper bound of any pair's integer score."""
-    lo = sum(min(0, int(round(w * SCALE))) for w in weights.values())
-    hi = sum(max(0, int(round(w * SCALE))) for w in weights.values())
-    return lo - len(weights), hi + len(weights)

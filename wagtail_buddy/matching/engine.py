@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .candidates import Forbidden, chunks, default_workers, score_candidates
 from .certify import MARGIN_SHARE, Problem, certify
-from .criteria import SCALE, ScoreModel, resolve_weights, score_bounds
+from .criteria import SCALE, resolve_weights
 from .encoding import encode
 from .explain import evidence, explain_pairs, unmatched_reasons
 from .profiles import InputError, Mentee, Mentor, validate
 from .result import MatchingResult, Pair
+from .scoring import ScoreModel, score_bounds
 
 __all__ = ["solve", "score_matrix", "suggest", "DEFAULT_CANDIDATES", "SPREAD_STEP"]
 
@@ -58,6 +60,36 @@ def _spread_step(spread_load: bool | float) -> int:
     return int(round(points * SCALE))
 
 
+@dataclass
+class _Instance:
+    """The encoded problem: scores, pairs kept and forbidden, what is left to assign."""
+
+    model: ScoreModel
+    forbidden: Forbidden
+    locked_rows: np.ndarray
+    locked_cols: np.ndarray
+    capacity: np.ndarray
+    n_locked: np.ndarray  # locked pairs per mentor
+    free_rows: np.ndarray  # mentees not in a locked pair
+    cap_rem: np.ndarray  # places left per mentor after the locked pairs
+
+
+def _encode(mentees: list[Mentee], mentors: list[Mentor], W: dict[str, float],
+            locked: list, forbidden: list) -> _Instance:
+    enc = encode(mentees, mentors)
+    model = ScoreModel(enc, W)
+    n, m = len(mentees), len(mentors)
+    mi, ti = _index(enc.mentees.ids), _index(enc.mentors.ids)
+    lr, lc = _pair_arrays(locked, mi, ti)
+    forb = Forbidden(*_pair_arrays(forbidden, mi, ti), m)
+    capacity = np.array([t_.capacity for t_ in mentors], np.int64)
+    n_locked = np.bincount(lc, minlength=m).astype(np.int64)
+    is_locked = np.zeros(n, bool)
+    is_locked[lr] = True
+    free_rows = np.nonzero(~is_locked)[0].astype(np.int64)
+    return _Instance(model, forb, lr, lc, capacity, n_locked, free_rows, capacity - n_locked)
+
+
 def solve(
     mentees: Sequence[Mentee],
     mentors: Sequence[Mentor],
@@ -88,32 +120,22 @@ def solve(
     k = max(1, int(candidates))
 
     report("encoding", 0.0)
-    enc = encode(mentees, mentors)
-    model = ScoreModel(enc, W)
-    n, m = len(mentees), len(mentors)
-    mi, ti = _index(enc.mentees.ids), _index(enc.mentors.ids)
-    lr, lc = _pair_arrays(locked_l, mi, ti)
-    forb = Forbidden(*_pair_arrays(forbidden_l, mi, ti), m)
-    capacity = np.array([t_.capacity for t_ in mentors], np.int64)
-    n_locked = np.bincount(lc, minlength=m).astype(np.int64)
-    is_locked = np.zeros(n, bool)
-    is_locked[lr] = True
-    free_rows = np.nonzero(~is_locked)[0].astype(np.int64)
-    cap_rem = capacity - n_locked
+    inst = _encode(mentees, mentors, W, locked_l, forbidden_l)
     timings["encoding"] = time.perf_counter() - t
     report("encoding", 1.0)
 
     t = time.perf_counter()
     workers = workers or default_workers()
-    cand = score_candidates(model, forb, free_rows, cap_rem > 0, k, workers, report)
+    cand = score_candidates(inst.model, inst.forbidden, inst.free_rows, inst.cap_rem > 0, k,
+                            workers, report)
     timings["scoring"] = time.perf_counter() - t
 
     t = time.perf_counter()
     lo, hi = score_bounds(W)
-    pen_max = int(step * max(int(capacity.max()) if m else 0, 1))
-    big = len(free_rows) * (hi - lo + pen_max) + pen_max + abs(lo) + 1
-    spread = (n_locked, step) if step > 0 else None
-    problem = Problem(model, forb, free_rows, cap_rem, spread, big,
+    pen_max = int(step * max(int(inst.capacity.max()) if len(mentors) else 0, 1))
+    big = len(inst.free_rows) * (hi - lo + pen_max) + pen_max + abs(lo) + 1
+    spread = (inst.n_locked, step) if step > 0 else None
+    problem = Problem(inst.model, inst.forbidden, inst.free_rows, inst.cap_rem, spread, big,
                       max(0, (hi - lo) // MARGIN_SHARE), k, workers)
     a, rounds, final_candidates = certify(problem, cand, report)
     timings["solving"] = time.perf_counter() - t
@@ -121,32 +143,27 @@ def solve(
 
     t = time.perf_counter()
     report("explaining", 0.0)
-    matched = a.mentor_of_row >= 0
-    pr = np.concatenate([lr, free_rows[matched]])
-    pc = np.concatenate([lc, a.mentor_of_row[matched]])
-    pl = np.concatenate([np.ones(len(lr), bool), np.zeros(int(matched.sum()), bool)])
-    order = np.argsort(pr, kind="stable")
-    pairs, total_units = explain_pairs(model, pr[order], pc[order], pl[order])
-    # Sanity: the solver's objective must equal the explained scores (exactness check).
-    free_units = total_units - (int(model.pairs(lr, lc)[0].sum()) if len(lr) else 0)
-    penalty = 0
-    if spread is not None:
-        penalty = int(((n_locked[a.mentor_of_row[matched]] + a.slot_of_row[matched]) * step).sum())
-    if a.objective != free_units + big * int(matched.sum()) - penalty:
-        raise RuntimeError("internal error: objective and explained scores disagree")
-    # Report the whole spread penalty, locked slots (0, 1, ... per mentor) included.
-    penalty += int((n_locked * (n_locked - 1) // 2).sum()) * step
-    unmatched = unmatched_reasons(model, free_rows[~matched], cand.feasible_count)
+    pairs, total_units, penalty, unmatched = _explain(inst, a, big, step, cand.feasible_count)
     timings["explaining"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t_all
     report("explaining", 1.0)
 
-    diagnostics = {
+    diagnostics = _diagnostics(
+        inst, len(mentees), len(mentors), pairs, unmatched, W, step, penalty,
+        rounds=rounds, k=k, final_candidates=final_candidates, timings=timings, cand=cand)
+    return MatchingResult(pairs, unmatched, True, total_units / SCALE, diagnostics)
+
+
+def _diagnostics(inst: _Instance, n: int, m: int, pairs: list, unmatched: list,
+                 W: dict[str, float], step: int, penalty: int, *, rounds: list, k: int,
+                 final_candidates: int, timings: dict[str, float], cand) -> dict:
+    """What ``MatchingResult.diagnostics`` reports: sizes, reasons, certificate, timings."""
+    return {
         "mentees": n,
         "mentors": m,
-        "capacity": int(capacity.sum()),
-        "locked": len(lr),
-        "forbidden": len(forb.keys),
+        "capacity": int(inst.capacity.sum()),
+        "locked": len(inst.locked_rows),
+        "forbidden": len(inst.forbidden.keys),
         "matched": len(pairs),
         "unmatched": len(unmatched),
         "unmatched_reasons": {r: sum(1 for x in unmatched if x.reason == r)
@@ -169,7 +186,30 @@ def solve(
         "scoring_detail": {"score_thread_s": round(cand.score_seconds, 4),
                            "prune_thread_s": round(cand.prune_seconds, 4)},
     }
-    return MatchingResult(pairs, unmatched, True, total_units / SCALE, diagnostics)
+
+
+def _explain(inst: _Instance, a, big: int, step: int, feasible_count: np.ndarray) -> tuple:
+    """The pairs (locked and chosen) explained, their total units, the whole spread
+    penalty and the unmatched mentees; checks the solver's objective against the scores."""
+    lr, lc, free_rows, n_locked = inst.locked_rows, inst.locked_cols, inst.free_rows, \
+        inst.n_locked
+    matched = a.mentor_of_row >= 0
+    pr = np.concatenate([lr, free_rows[matched]])
+    pc = np.concatenate([lc, a.mentor_of_row[matched]])
+    pl = np.concatenate([np.ones(len(lr), bool), np.zeros(int(matched.sum()), bool)])
+    order = np.argsort(pr, kind="stable")
+    pairs, total_units = explain_pairs(inst.model, pr[order], pc[order], pl[order])
+    # Sanity: the solver's objective must equal the explained scores (exactness check).
+    free_units = total_units - (int(inst.model.pairs(lr, lc)[0].sum()) if len(lr) else 0)
+    penalty = 0
+    if step > 0:
+        penalty = int(((n_locked[a.mentor_of_row[matched]] + a.slot_of_row[matched]) * step).sum())
+    if a.objective != free_units + big * int(matched.sum()) - penalty:
+        raise RuntimeError("internal error: objective and explained scores disagree")
+    # Report the whole spread penalty, locked slots (0, 1, ... per mentor) included.
+    penalty += int((n_locked * (n_locked - 1) // 2).sum()) * step
+    unmatched = unmatched_reasons(inst.model, free_rows[~matched], feasible_count)
+    return pairs, total_units, penalty, unmatched
 
 
 def score_matrix(

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from .criteria import SCALE, ScoreModel
+from .criteria import SCALE
 from .profiles import Mentee, Mentor
 from .result import Pair, Unmatched
+from .scoring import ScoreModel
 
 __all__ = ["evidence", "explain_pairs", "unmatched_reasons"]
 

@@ -139,16 +139,7 @@ def _check_person(p: Mentor | Mentee, where: str) -> None:
         raise InputError(f"{where}: field 'birth_year' out of range: {by!r}")
 
 
-def validate(
-    mentees: Sequence[Mentee],
-    mentors: Sequence[Mentor],
-    locked: Iterable[tuple[str, str]] = (),
-    forbidden: Iterable[tuple[str, str]] = (),
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Check records, ids, capacities, dates and lock/forbid consistency.
-
-    Returns the locked and forbidden pairs as lists of ``(mentee_id, mentor_id)`` strings.
-    """
+def _check_mentees(mentees: Sequence[Mentee]) -> None:
     seen: dict[str, int] = {}
     for i, m in enumerate(mentees):
         if not isinstance(m, Mentee):
@@ -160,7 +151,10 @@ def validate(
         seen[m.id] = i
         if m.arrival is not None and not isinstance(m.arrival, dt.date):
             raise InputError(f"{where}: field 'arrival' must be a date")
-    seen = {}
+
+
+def _check_mentors(mentors: Sequence[Mentor]) -> None:
+    seen: dict[str, int] = {}
     for j, t in enumerate(mentors):
         if not isinstance(t, Mentor):
             raise InputError(f"mentors[{j}]: expected a Mentor, got {type(t).__name__}")
@@ -179,31 +173,33 @@ def validate(
         if t.available_from and t.available_until and t.available_from > t.available_until:
             raise InputError(f"{where}: field 'available_until' is before 'available_from'")
 
-    mentee_ids = {m.id for m in mentees}
-    mentor_cap = {t.id: t.capacity for t in mentors}
 
-    def pairs(kind: str, items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        out = []
-        for k, pair in enumerate(items):
-            try:
-                a, b = pair
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"{kind}[{k}]: expected a [mentee_id, mentor_id] pair, got {pair!r}"
-                ) from None
-            a, b = str(a), str(b)
-            if a not in mentee_ids:
-                raise InputError(f"{kind}[{k}]: unknown mentee id {a!r}")
-            if b not in mentor_cap:
-                raise InputError(f"{kind}[{k}]: unknown mentor id {b!r}")
-            out.append((a, b))
-        return out
+def _pairs(kind: str, items: Iterable[tuple[str, str]], mentee_ids: set[str],
+           mentor_ids: Mapping[str, int]) -> list[tuple[str, str]]:
+    """``items`` as ``(mentee_id, mentor_id)`` strings, every id known."""
+    out = []
+    for k, pair in enumerate(items):
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InputError(
+                f"{kind}[{k}]: expected a [mentee_id, mentor_id] pair, got {pair!r}"
+            ) from None
+        a, b = str(a), str(b)
+        if a not in mentee_ids:
+            raise InputError(f"{kind}[{k}]: unknown mentee id {a!r}")
+        if b not in mentor_ids:
+            raise InputError(f"{kind}[{k}]: unknown mentor id {b!r}")
+        out.append((a, b))
+    return out
 
-    locked_l = pairs("locked", locked)
-    forbidden_l = pairs("forbidden", forbidden)
+
+def _check_locked(locked: list[tuple[str, str]], forbidden: list[tuple[str, str]],
+                  mentor_cap: Mapping[str, int]) -> None:
+    """One mentor per locked mentee, within capacity, and never also forbidden."""
     by_mentee: dict[str, str] = {}
     load: dict[str, int] = {}
-    for k, (a, b) in enumerate(locked_l):
+    for k, (a, b) in enumerate(locked):
         if a in by_mentee:
             if by_mentee[a] == b:
                 raise InputError(f"locked[{k}]: pair ({a!r}, {b!r}) is listed twice")
@@ -217,10 +213,29 @@ def validate(
                 f"locked[{k}]: mentor {b!r} has more locked mentees than its capacity "
                 f"({mentor_cap[b]})"
             )
-    forb = set(forbidden_l)
-    for k, pair in enumerate(locked_l):
+    forb = set(forbidden)
+    for k, pair in enumerate(locked):
         if pair in forb:
             raise InputError(f"locked[{k}]: pair {pair!r} is both locked and forbidden")
+
+
+def validate(
+    mentees: Sequence[Mentee],
+    mentors: Sequence[Mentor],
+    locked: Iterable[tuple[str, str]] = (),
+    forbidden: Iterable[tuple[str, str]] = (),
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Check records, ids, capacities, dates and lock/forbid consistency.
+
+    Returns the locked and forbidden pairs as lists of ``(mentee_id, mentor_id)`` strings.
+    """
+    _check_mentees(mentees)
+    _check_mentors(mentors)
+    mentee_ids = {m.id for m in mentees}
+    mentor_cap = {t.id: t.capacity for t in mentors}
+    locked_l = _pairs("locked", locked, mentee_ids, mentor_cap)
+    forbidden_l = _pairs("forbidden", forbidden, mentee_ids, mentor_cap)
+    _check_locked(locked_l, forbidden_l, mentor_cap)
     return locked_l, forbidden_l
 
 

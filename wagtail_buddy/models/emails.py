@@ -1,7 +1,24 @@
+from datetime import timedelta
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .participant import Participant
+
+# A retry scheduled for time T may be picked up by a worker whose clock is slightly ahead.
+CLOCK_TOLERANCE = timedelta(seconds=5)
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Queued rows whose next attempt is due (or that never failed), within the
+        workers' clock tolerance: the one rule of every sender, claim and sweep."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(next_attempt_at__isnull=True)
+            | models.Q(next_attempt_at__lte=now + CLOCK_TOLERANCE),
+            status=OutboundEmail.Status.QUEUED)
 
 
 class OutboundEmail(models.Model):
@@ -35,6 +52,8 @@ class OutboundEmail(models.Model):
     # Earliest time of the next attempt after a failure (exponential backoff).
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
 
     # Personal rows, not content: skip Wagtail's reference index (and its queries).
     wagtail_reference_index_ignore = True

@@ -2,12 +2,16 @@ import secrets
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .programme import Intake
-from .vocabulary import Interest, Language
+from .vocabulary import Interest, Language, interest_names
+
+#: The permission that lets a coordinator see participants (the "view" level) at all.
+VIEW_PERMISSION = "wagtail_buddy.view_participant"
 
 
 def new_access_key() -> str:
@@ -21,6 +25,8 @@ class Role(models.TextChoices):
 
 class Status(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Email not confirmed")
+    # Imported by a coordinator: emailed an invitation, has not checked and confirmed yet.
+    INVITED = "invited", _("Invited")
     WAITING = "waiting", _("Waiting for a match")
     PROPOSED = "proposed", _("Match proposed")
     MATCHED = "matched", _("Matched")
@@ -49,7 +55,21 @@ class ParticipantQuerySet(models.QuerySet):
 
     def matchable(self):
         """Confirmed, not withdrawn: the pool a matching run may draw from."""
-        return self.exclude(status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
+        return self.exclude(status__in=[Status.UNCONFIRMED, Status.INVITED, Status.WITHDRAWN,
+                                        Status.ENDED])
+
+    def free_places(self):
+        """Matchable local buddies, each with ``free``: places minus active matches (one
+        subquery, no GROUP BY over the people)."""
+        match = self.model.matches_as_mentor.field.model  # Match, which imports this module
+        active = (match.objects.filter(mentor=OuterRef("pk"), status__in=match.ACTIVE)
+                  .order_by().values("mentor").annotate(n=Count("pk")).values("n"))
+        return self.filter(role=Role.LOCAL).matchable().annotate(
+            free=F("capacity") - Coalesce(Subquery(active), 0))
+
+    def with_free_places(self):
+        """THE "buddies with a free place": matchable local buddies with ``free`` > 0."""
+        return self.free_places().filter(free__gt=0).order_by()
 
     def registered(self, intake, role: str, email: str):
         """The sign-up of ``email`` for ``intake`` and ``role``, found through the unique
@@ -89,8 +109,9 @@ class Participant(models.Model):
         _("phone or messenger"), max_length=60, blank=True,
         help_text=_("Shared with your buddy once you are matched."),
     )
+    # Null only while invited (an import may not have it); the form asks for it.
     birth_year = models.PositiveSmallIntegerField(
-        _("year of birth"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        _("year of birth"), null=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     gender_preference = models.CharField(
@@ -124,11 +145,20 @@ class Participant(models.Model):
     )
     extra_answers = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
     # Consent and lifecycle
-    consent_at = models.DateTimeField(_("privacy consent given at"))
+    # Null while invited: nobody consents on a person's behalf.
+    consent_at = models.DateTimeField(_("privacy consent given at"), null=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=32)
+    # The language of the privacy notice shown, and the page revision it came from: which
+    # translation's text was accepted (see ProgrammeTextsMixin.consent_terms).
+    consent_language = models.CharField(_("privacy notice language"), max_length=16,
+                                        blank=True)
+    consent_revision = models.PositiveIntegerField(_("privacy notice page revision"),
+                                                   null=True, blank=True)
     charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the buddy answered "yes" to "can you take one more student?" (capacity + 1).
+    one_more_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
     # A withdrawn student's new sign-up (the form as sent), applied only once the address
@@ -171,6 +201,11 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def shown_interests(self) -> list[str]:
+        """The interests' names in the active language (translations where there are)."""
+        return sorted(interest_names(self.interests.all()), key=str.casefold)
 
     @property
     def is_local(self) -> bool:

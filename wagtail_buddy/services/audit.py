@@ -14,7 +14,8 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import Page
 
-from ..models import BuddyLogEntry, Intake, Match, Participant
+from ..models import BuddyLogEntry, Match, Participant
+from ..models.audit import programme_ids
 
 
 def audit(instances: Iterable, action: str, user=None, data: dict | None = None) -> int:
@@ -30,7 +31,7 @@ def audit(instances: Iterable, action: str, user=None, data: dict | None = None)
     batch = uuid.uuid4()
     now = timezone.now()
     user_id = getattr(user, "pk", None)
-    programmes = _programme_ids(instances)
+    programmes = programme_ids(instances)
     rows = []
     for instance in instances:
         if isinstance(instance, Page):  # pages have their own log model
@@ -44,14 +45,6 @@ def audit(instances: Iterable, action: str, user=None, data: dict | None = None)
         ))
     BuddyLogEntry.objects.bulk_create(rows, batch_size=500)
     return len(instances)
-
-
-def _programme_ids(instances: list) -> dict[int, int | None]:
-    """id(instance) -> its programme's pk, from ``programme_id`` or ``intake_id`` (1 query)."""
-    intake_ids = {getattr(i, "intake_id", None) for i in instances} - {None}
-    by_intake = dict(Intake.objects.filter(pk__in=intake_ids).values_list("pk", "programme_id"))
-    return {id(i): getattr(i, "programme_id", None) or by_intake.get(getattr(i, "intake_id", None))
-            for i in instances}
 
 
 def audit_matches(matches: Sequence[Match], action: str, user, **data) -> None:

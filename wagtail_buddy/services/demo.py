@@ -6,8 +6,10 @@ import random
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
+from wagtail.models import Locale, Page
 
 from ..models import Intake, Interest, Language, Participant
 
@@ -44,54 +46,53 @@ FACULTIES = [
 
 def ensure_interests(programme_id: int) -> list[Interest]:
     """The demo interests of one programme (created once)."""
-    Interest.objects.bulk_create(
-        [Interest(programme_id=programme_id, name=name, slug=slugify(name))
+    locale_id = Page.objects.filter(pk=programme_id).values_list("locale_id", flat=True).get()
+    Interest.objects.bulk_create(  # bulk: no pre_save, so the locale is set here
+        [Interest(programme_id=programme_id, name=name, slug=slugify(name), locale_id=locale_id)
          for name in INTERESTS], ignore_conflicts=True
     )
-    return list(Interest.objects.filter(programme_id=programme_id, active=True))
+    originals = (Interest.objects.filter(programme_id=programme_id).order_by()
+                 .values("translation_key").annotate(first=Min("pk")).values("first"))
+    return list(Interest.objects.filter(pk__in=originals, active=True))  # no translations
 
 
-def create_demo_participants(
-    intake: Intake, internationals: int, locals_: int, *, seed: int = 2027,
-    status: str = Participant.Status.WAITING,
-) -> int:
-    """Create ``internationals`` + ``locals_`` realistic, confirmed participants in bulk."""
-    from faker import Faker
+class _DemoPeople:
+    """Makes one realistic participant at a time; the same seed gives the same people."""
 
-    rng = random.Random(seed)
-    fakers = {locale: Faker(locale) for _, locale, _, _ in ORIGINS}
-    fakers["fr_FR"] = Faker("fr_FR")
-    for index, faker in enumerate(fakers.values()):
-        faker.seed_instance(seed + index)
-    interests = ensure_interests(intake.programme_id)
-    interest_weights = [1 / (rank + 1) for rank in range(len(interests))]
-    languages = {lang.code: lang for lang in Language.objects.all()}
-    now = timezone.now()
-    start = intake.starts_on
-    consent = intake.programme.consent_version()
-    taken = set(Participant.objects.filter(intake=intake).values_list("email", flat=True))
+    def __init__(self, intake: Intake, seed: int, status: str):
+        from faker import Faker  # the demo extra, installed only where the demo runs
 
-    def person(role: str, index: int) -> tuple[Participant, list, list]:
+        self.intake, self.status = intake, status
+        self.rng = random.Random(seed)
+        self.fakers = {locale: Faker(locale) for _, locale, _, _ in ORIGINS}
+        self.fakers["fr_FR"] = Faker("fr_FR")
+        for index, faker in enumerate(self.fakers.values()):
+            faker.seed_instance(seed + index)
+        self.interests = ensure_interests(intake.programme_id)
+        self.interest_weights = [1 / (rank + 1) for rank in range(len(self.interests))]
+        self.languages = {lang.code: lang for lang in Language.objects.all()}
+        self.now = timezone.now()
+        self.consent = intake.programme.consent_version()
+
+    def person(self, role: str, index: int) -> tuple[Participant, list, set]:
+        """A participant (not saved), their languages and their interests."""
+        rng = self.rng
         if role == Participant.Role.LOCAL:
             nationality, locale, mother_tongue = "FR", "fr_FR", "fr"
         else:
             nationality, locale, mother_tongue, _ = rng.choices(
                 ORIGINS, weights=[o[3] for o in ORIGINS])[0]
-        faker = fakers[locale]
+        faker = self.fakers[locale]
         gender = rng.choices(["female", "male", "nonbinary", ""], weights=[52, 44, 2, 2])[0]
         first = faker.first_name_female() if gender == "female" else faker.first_name_male()
         last = faker.last_name()
         email = f"{slugify(first)}.{slugify(last)}.{role[0]}{index}@example.{nationality.lower()}"
-        spoken = {mother_tongue}
-        if rng.random() < 0.9:
-            spoken.add("en")
-        for extra in rng.sample(["es", "de", "it", "fr", "pt"], k=rng.choice([0, 0, 1, 1, 2])):
-            spoken.add(extra)
-        if role == Participant.Role.INTERNATIONAL and rng.random() < 0.4:
-            spoken.add("fr")
-        picked = set(rng.choices(interests, weights=interest_weights, k=rng.randint(2, 6)))
+        spoken = self._spoken(role, mother_tongue)
+        picked = set(rng.choices(self.interests, weights=self.interest_weights,
+                                 k=rng.randint(2, 6)))
+        now = self.now
         participant = Participant(
-            intake=intake, role=role, status=status,
+            intake=self.intake, role=role, status=self.status,
             first_name=first[:100], last_name=last[:100], email=email,
             phone=faker.phone_number()[:60] if rng.random() < 0.7 else "",
             birth_year=rng.randint(1997, 2006),
@@ -102,9 +103,28 @@ def create_demo_participants(
             faculty=rng.choice(FACULTIES),
             preferred_language=rng.choice(["en", "en", "fr", "de", "es", "it", "pt"]),
             motivation=faker.sentence(nb_words=12) if rng.random() < 0.6 else "",
-            consent_at=now, consent_version=consent, charter_accepted_at=now, confirmed_at=now,
+            consent_at=now, consent_version=self.consent, charter_accepted_at=now,
+            confirmed_at=now,
         )
-        if role == Participant.Role.INTERNATIONAL:
+        self._role_fields(participant, faker)
+        return participant, [self.languages[c] for c in sorted(spoken)
+                             if c in self.languages], picked
+
+    def _spoken(self, role: str, mother_tongue: str) -> set[str]:
+        rng = self.rng
+        spoken = {mother_tongue}
+        if rng.random() < 0.9:
+            spoken.add("en")
+        for extra in rng.sample(["es", "de", "it", "fr", "pt"], k=rng.choice([0, 0, 1, 1, 2])):
+            spoken.add(extra)
+        if role == Participant.Role.INTERNATIONAL and rng.random() < 0.4:
+            spoken.add("fr")
+        return spoken
+
+    def _role_fields(self, participant: Participant, faker) -> None:
+        """Arrival for a student; places, availability and exchange country for a buddy."""
+        rng, start = self.rng, self.intake.starts_on
+        if participant.role == Participant.Role.INTERNATIONAL:
             participant.home_university = f"{faker.city()} University"[:150]
             participant.arrival_date = start + timedelta(days=rng.randint(-10, 30))
         else:
@@ -114,11 +134,23 @@ def create_demo_participants(
                 participant.available_until = start + timedelta(days=rng.randint(25, 90))
             if rng.random() < 0.4:
                 participant.exchange_country = rng.choice(ORIGINS)[0]
-        return participant, [languages[c] for c in sorted(spoken) if c in languages], picked
 
-    rows = [person(Participant.Role.INTERNATIONAL, i) for i in range(internationals)]
-    rows += [person(Participant.Role.LOCAL, i) for i in range(locals_)]
+
+def create_demo_participants(
+    intake: Intake, internationals: int, locals_: int, *, seed: int = 2027,
+    status: str = Participant.Status.WAITING,
+) -> int:
+    """Create ``internationals`` + ``locals_`` realistic, confirmed participants in bulk."""
+    people = _DemoPeople(intake, seed, status)
+    taken = set(Participant.objects.filter(intake=intake).values_list("email", flat=True))
+    rows = [people.person(Participant.Role.INTERNATIONAL, i) for i in range(internationals)]
+    rows += [people.person(Participant.Role.LOCAL, i) for i in range(locals_)]
     rows = [row for row in rows if row[0].email not in taken]
+    return _write(intake, rows)
+
+
+def _write(intake: Intake, rows: list[tuple[Participant, list, set]]) -> int:
+    """Participants, their languages and interests in three bulk inserts."""
     with transaction.atomic():
         created = Participant.objects.bulk_create([row[0] for row in rows], batch_size=500)
         if not all(p.pk for p in created):  # backends without RETURNING on bulk insert
@@ -158,8 +190,6 @@ def translate_page(page, language_codes) -> list:
     """Publish a translated copy of ``page`` (and of its untranslated ancestors) in each
     language, so the demo shows the student's language kept from page to page and email.
     Existing copies are left alone; returns the copies created."""
-    from wagtail.models import Locale
-
     created = []
     for code in language_codes:
         locale, _ = Locale.objects.get_or_create(language_code=code)

@@ -36,7 +36,7 @@ from django.core.mail import get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -44,17 +44,19 @@ from ..caching import forget
 from ..conf import buddy_settings
 from ..models import EmailAttempt, OutboundEmail, Participant
 from .email_rendering import render_email
+from .queue import enqueue
+from .retry import requeue_stale_sending, retry_delay, schedule_email_retry
 
 logger = logging.getLogger(__name__)
 
-# A retry scheduled for time T may be picked up by a worker whose clock is slightly ahead.
-CLOCK_TOLERANCE = timedelta(seconds=5)
 # Set while a ``send_outbox`` task waits for a worker. It expires, so a lost task delays
 # new emails by a minute at most (and ``flush_outbox`` sends what is older).
 SENDER_PENDING_KEY = "wagtail_buddy:outbox:sender-pending"
 SENDER_PENDING_TIMEOUT = 60
 # Rows one ``send_outbox`` task sends; a full batch wakes the next task.
 SEND_BATCH = 200
+# A fresh row is enqueued by its request's on_commit; the sweeper leaves it this long.
+ENQUEUE_GRACE = timedelta(minutes=2)
 
 
 class PermanentEmailError(Exception):
@@ -143,7 +145,7 @@ def kick_sender() -> None:
     before this call is either read by that task or finds the flag gone and enqueues a new
     one. That needs a cache every web and worker process shares (``CACHE``); with a
     per-process ``LocMemCache`` every call enqueues. A broker outage must not turn a
-    committed sign-up into a 500: the row stays queued and ``retry.flush_outbox`` sends it.
+    committed sign-up into a 500: the row stays queued and ``flush_outbox`` sends it.
     """
     flagged = False
     try:
@@ -156,7 +158,7 @@ def kick_sender() -> None:
         logger.warning("wagtail-buddy cache unavailable; enqueuing the sender anyway",
                        exc_info=True)
     try:
-        _enqueue("wagtail_buddy.tasks.send_outbox", task_name="buddy-outbox")
+        enqueue("wagtail_buddy.tasks.send_outbox", task_name="buddy-outbox")
     except Exception:  # noqa: BLE001 - the sweeper sends the rows; the next kick retries
         logger.exception("Could not enqueue the buddy email sender; the sweeper will send")
         if flagged:
@@ -172,14 +174,10 @@ def send_due(limit: int = SEND_BATCH) -> int:
     to the mail server (a TLS handshake per email made a surge's emails slow), opened
     again after a failed send.
     """
-    from .retry import requeue_stale_sending
-
     forget(SENDER_PENDING_KEY)
     requeue_stale_sending()  # a dead worker's claims return within a lease, not a sweep
-    now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
     ids = list(
-        OutboundEmail.objects.filter(due, status=OutboundEmail.Status.QUEUED)
+        OutboundEmail.objects.due()
         .order_by("created_at", "pk").values_list("pk", flat=True)[:limit]
     )
     sent = 0
@@ -214,8 +212,6 @@ def send_with_retry(email_id: int, connection=None) -> bool | None:
 
     True when sent, False when there was nothing to send, None when the send failed.
     """
-    from .retry import schedule_email_retry
-
     try:
         return send_queued_email(email_id, connection=connection)
     except Exception:  # noqa: BLE001 - recorded on the row; the retry schedule takes over
@@ -224,18 +220,9 @@ def send_with_retry(email_id: int, connection=None) -> bool | None:
         return None
 
 
-def _enqueue(func: str, *args, task_name: str) -> None:
-    from django_q.tasks import async_task
-
-    options: dict = {"task_name": task_name}
-    if buddy_settings.TASK_QUEUE:
-        options["q_options"] = {"queue": buddy_settings.TASK_QUEUE}
-    async_task(func, *args, **options)
-
-
 def enqueue_send(email_id: int) -> None:
     """One ``tasks.send_email`` task for one row (the sweeper's way)."""
-    _enqueue("wagtail_buddy.tasks.send_email", email_id, task_name=f"buddy-email-{email_id}")
+    enqueue("wagtail_buddy.tasks.send_email", email_id, task_name=f"buddy-email-{email_id}")
 
 
 def enqueue_many(email_ids: Iterable[int]) -> None:
@@ -250,9 +237,8 @@ def enqueue_many(email_ids: Iterable[int]) -> None:
 def claim(email_id: int) -> bool:
     """Atomically move one due, queued row to ``sending``; True when this caller owns it."""
     now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
     return bool(
-        OutboundEmail.objects.filter(due, pk=email_id, status=OutboundEmail.Status.QUEUED)
+        OutboundEmail.objects.due(now).filter(pk=email_id)
         .update(status=OutboundEmail.Status.SENDING, attempts=F("attempts") + 1,
                 last_attempt_at=now)
     )
@@ -333,8 +319,6 @@ def mark_sent(email: OutboundEmail) -> None:
 
 def record_failure(email: OutboundEmail, exc: BaseException, *, permanent: bool = False) -> None:
     """Put a failed row back in the queue with a backoff, or mark it failed for good."""
-    from .retry import retry_delay
-
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if permanent or email.attempts >= buddy_settings.EMAIL_MAX_ATTEMPTS:
         changes = {"status": OutboundEmail.Status.FAILED, "next_attempt_at": None}
@@ -370,4 +354,18 @@ def requeue_failed(queryset) -> int:
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=None
     )
     schedule_send(ids)
+    return len(ids)
+
+
+def flush_outbox(limit: int = 1000) -> int:
+    """Enqueue due emails that no worker has picked up; returns how many were enqueued."""
+    now = timezone.now()
+    requeue_stale_sending(now)
+    ids = list(
+        OutboundEmail.objects.due(now)
+        .exclude(attempts=0, created_at__gt=now - ENQUEUE_GRACE)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueue_many(ids)
     return len(ids)

@@ -24,6 +24,9 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..models import Interest, Language, Participant
 
@@ -125,8 +128,6 @@ def csv_bytes(table) -> bytes:
 
 
 def to_xlsx(queryset: QuerySet) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Participants")))
     sheet.append(headers())
@@ -141,8 +142,6 @@ def _xlsx_cell(sheet, value: object):
     """Text as a typed string cell: openpyxl would store "=..." as a formula otherwise."""
     if not isinstance(value, str):
         return value
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.data_type = "s"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ..models import Match, Participant
 from .audit import audit, audit_matches
+from .emails import queue_emails
 from .statuses import refresh_statuses
 
 BY_PARTICIPANT = "Withdrawn by the participant"
@@ -38,8 +39,6 @@ def _counterparts(matches: list[Match], leaving: set[int]) -> set[int]:
 def tell_buddies_left(matches: list[Match], leaving: set[int]) -> None:
     """Buddies who were introduced learn that their buddy left (``buddy_left`` email);
     a proposal they were never told about ends silently."""
-    from .emails import queue_emails
-
     queue_emails(
         (person, "buddy_left", str(match.pk), {"match_id": match.pk})
         for match in matches if match.status == Match.Status.CONFIRMED and match.introduced_at

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..matching import CRITERIA, DEFAULT_WEIGHTS
 from ..models import BuddyProgrammePage
+from .audit import audit
 
 #: Criterion key -> translated label (the engine's labels are English only).
 CRITERION_LABELS = {
@@ -61,8 +62,6 @@ def clean_config(config: Mapping | None) -> dict:
 
 def save_programme_config(programme: BuddyProgrammePage, config: Mapping, user=None) -> None:
     """Store weights and options on the programme (without a new page revision)."""
-    from .audit import audit
-
     config = clean_config(config)
     BuddyProgrammePage.objects.filter(pk=programme.pk).update(
         matching_weights=config["weights"], spread_load=config["spread_load"]

@@ -178,13 +178,8 @@ def load_pool(intake: Intake) -> Pool:
 
 def spare_capacity(intake: Intake) -> dict[str, int]:
     """Mentor id -> free slots (capacity minus active matches), one query."""
-    rows = (
-        Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL).matchable()
-        .annotate(active=Count("matches_as_mentor", filter=Q(
-            matches_as_mentor__status__in=Match.ACTIVE)))
-        .values_list("pk", "capacity", "active")
-    )
-    return {str(pk): max(0, capacity - active) for pk, capacity, active in rows}
+    rows = Participant.objects.filter(intake=intake).free_places().values_list("pk", "free")
+    return {str(pk): max(0, free) for pk, free in rows}
 
 
 def suggestions(mentee: Participant, k: int = 5, exclude_mentor_ids: Iterable[int] = (),

@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from ..matching import DEFAULT_WEIGHTS
+from ..matching import DEFAULT_WEIGHTS, score_matrix
+from ..models import Interest, Language, Match, Participant
 from ..vocabulary import language_name
+from . import pool
 from .matching_config import criterion_label, programme_config
 
 #: Lower bound (percent of the best possible score) of each band, best first.
@@ -40,11 +43,12 @@ def band_label(key: str) -> str:
 
 
 def scale(score: float, weights: Mapping[str, float] | None) -> dict[str, Any]:
-    """``score`` as a percent of the best possible score and its band."""
+    """``score`` on the one scale every screen shows: the best possible score (``best``),
+    the score as a percent of it and its band."""
     top = best_possible(weights)
     percent = max(0, min(100, round(100 * float(score) / top))) if top else 0
     band = next(key for key, low in BANDS if percent >= low)
-    return {"percent": percent, "band": band, "band_label": band_label(band)}
+    return {"best": top, "percent": percent, "band": band, "band_label": band_label(band)}
 
 
 def _codes(person) -> set[str]:
@@ -184,18 +188,10 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     (the buddies with a free place, their profiles, the pairs ended before) and one engine
     scoring call; the rules themselves are checked in Python for these few people only.
     """
-    from django.db.models import Prefetch
-
-    from ..matching import score_matrix
-    from ..models import Interest, Language, Match, Participant
-    from . import pool
-
-    spare = pool.spare_capacity(mentee.intake)
-    open_ids = [int(pk) for pk, free in spare.items() if free > 0]
     prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
                 Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
-    mentors = list(Participant.objects.filter(pk__in=open_ids).order_by("pk")
-                   .prefetch_related(*prefetch))
+    mentors = list(Participant.objects.filter(intake=mentee.intake).with_free_places()
+                   .order_by("pk").prefetch_related(*prefetch))
     if not mentors:
         return []
     ended = set(Match.objects.filter(
@@ -212,7 +208,7 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
     for j, mentor in enumerate(mentors):
         rules = blocking_rules(me, mentor, ended_before=mentor.pk in ended)
         if rules:
-            rows.append({"mentor": mentor, "rules": rules, "spare": spare[str(mentor.pk)],
+            rows.append({"mentor": mentor, "rules": rules, "spare": mentor.free,
                          "scale": scale(float(scores[0, j]), weights),
                          "score": float(scores[0, j])})
     rows.sort(key=lambda r: (len(r["rules"]), -r["score"], r["mentor"].pk))

@@ -1,11 +1,10 @@
-"""Retries of failed email sends, and the outbox sweeper that makes the queue self-healing.
+"""Retries of failed email sends, and the lease that frees a dead worker's rows.
 
 A failed send is retried after ``EMAIL_RETRY_BASE_DELAY * 2**(attempts - 1)`` seconds
 (60 s, 2 min, 4 min, 8 min ... capped at ``MAX_DELAY``) through a django-q2 one-off
-schedule. ``flush_outbox`` (scheduled every 5 minutes by ``buddy_schedules``) is the safety
-net: it re-enqueues queued rows that are due but were never handed to a worker (broker down
-at sign-up time, a lost one-off schedule), and frees rows whose worker died mid-send (so
-does every sender task, see ``requeue_stale_sending``).
+schedule. Rows whose worker died mid-send go back to the queue (``requeue_stale_sending``,
+called by every sender task and by ``emails.flush_outbox``, the sweeper). This module sits
+below ``services.emails`` and never imports it.
 """
 
 from __future__ import annotations
@@ -13,16 +12,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..conf import buddy_settings
-from ..models import OutboundEmail
+from ..models import EmailAttempt, OutboundEmail
+from .queue import Schedule, schedule_kwargs
 
 logger = logging.getLogger(__name__)
 
 MAX_DELAY = 6 * 60 * 60
-# A fresh row is enqueued by its request's on_commit; the sweeper leaves it this long.
-ENQUEUE_GRACE = timedelta(minutes=2)
 
 
 def retry_delay(attempts: int) -> int:
@@ -45,12 +44,9 @@ def schedule_email_retry(email_id: int) -> None:
     email = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).first()
     if email is None:
         return
-    from django_q.models import Schedule
-
     next_run = email.next_attempt_at or timezone.now() + timedelta(
         seconds=retry_delay(email.attempts))
-    kwargs = repr({"q_options": {"queue": buddy_settings.TASK_QUEUE}}) \
-        if buddy_settings.TASK_QUEUE else None
+    kwargs = schedule_kwargs()
     # repeats=-1: django-q2 deletes a ONCE schedule with negative repeats after it ran.
     Schedule.objects.get_or_create(
         name=f"buddy-email-retry-{email_id}-{email.attempts}",
@@ -69,10 +65,6 @@ def requeue_stale_sending(now=None) -> int:
     it is sent again (with the same Message-ID) rather than silently dropped, and the lost
     attempt is recorded as ``unknown``. Called by every sender task and by the sweeper.
     """
-    from django.db import transaction
-
-    from ..models import EmailAttempt
-
     now = now or timezone.now()
     error = "Worker went silent while sending; the email may have been delivered"
     with transaction.atomic():
@@ -93,19 +85,3 @@ def requeue_stale_sending(now=None) -> int:
     logger.warning("Outbox: %s stale email(s) requeued, %s failed", requeued, failed)
     return failed + requeued
 
-
-def flush_outbox(limit: int = 1000) -> int:
-    """Enqueue due emails that no worker has picked up; returns how many were enqueued."""
-    from .emails import enqueue_many
-
-    now = timezone.now()
-    requeue_stale_sending(now)
-    ids = list(
-        OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED)
-        .exclude(next_attempt_at__gt=now)
-        .exclude(attempts=0, created_at__gt=now - ENQUEUE_GRACE)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    enqueue_many(ids)
-    return len(ids)

@@ -29,8 +29,11 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import buddy_settings
 from ..matching import InputError, solve
 from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun
+from .audit import audit
 from .matching_config import clean_config
 from .pool import REPLACED, Pool, load_pool
+from .queue import enqueue
+from .statuses import refresh_statuses
 
 logger = logging.getLogger(__name__)
 
@@ -121,21 +124,15 @@ def start_run(programme: BuddyProgrammePage, intake: Intake, user, config: Mappi
             )
     except IntegrityError:
         raise RunAlreadyActive(active_run(intake)) from None
-    from .audit import audit
-
     audit([intake], "wagtail_buddy.run_started", user, data={"run": run.pk})
     transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 
 def _enqueue(run_id: int) -> None:
-    from django_q.tasks import async_task
-
-    options: dict = {"task_name": f"buddy-matching-{run_id}"}
-    if buddy_settings.TASK_QUEUE:
-        options["q_options"] = {"queue": buddy_settings.TASK_QUEUE}
     try:
-        task_id = async_task("wagtail_buddy.tasks.run_matching", run_id, **options)
+        task_id = enqueue("wagtail_buddy.tasks.run_matching", run_id,
+                          task_name=f"buddy-matching-{run_id}")
     except Exception as exc:  # noqa: BLE001 - a broker outage must not 500 the admin
         logger.exception("Could not queue matching run %s", run_id)
         _fail(run_id, str(_("The task queue is unavailable: %(error)s") % {"error": exc}))
@@ -211,8 +208,6 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
     """Replace the intake's open proposals with the run's, in one transaction.
 
     ``timings`` (seconds of load and engine) gets the write's own before it is stored."""
-    from .statuses import refresh_statuses
-
     started = time.perf_counter()
     kept = {(a, b) for a, b in pool.locked}
     new_pairs = [p for p in result.pairs if (p.mentee, p.mentor) not in kept]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -59,11 +59,13 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
-    * free_buddies: matchable local buddies with a free place (``full_buddy_counts``).
+    * free_buddies: matchable local buddies with a free place; free_places: their places
+      left in all; shortfall: waiting students beyond those places (buddies are short).
     """
     ids = [i.pk for i in intakes]
     keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
-            "proposals", "to_introduce", "blocked", "checkins", "free_buddies")
+            "invited", "proposals", "to_introduce", "blocked", "checkins", "free_buddies",
+            "free_places", "shortfall")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
@@ -71,10 +73,10 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
         data = out[intake_id]
         if status == Status.UNCONFIRMED:
             data["unconfirmed"] += n
+        if status == Status.INVITED:
+            data["invited"] += n
         if status in (Status.WITHDRAWN, Status.ENDED):
             continue
-        if role == Role.LOCAL and status != Status.UNCONFIRMED:
-            data["free_buddies"] += n  # matchable buddies; the full ones are taken off below
         data["internationals" if role == Role.INTERNATIONAL else "locals"] += n
         if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched"):
             data[status] += n
@@ -89,8 +91,12 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
-    for intake_id, n in full_buddy_counts(ids):
-        out[intake_id]["free_buddies"] -= n
+    for intake_id, n, places in (Participant.objects.filter(intake_id__in=ids)
+                                 .with_free_places().values_list("intake_id")
+                                 .annotate(n=Count("pk"), places=Sum("free"))):
+        out[intake_id]["free_buddies"], out[intake_id]["free_places"] = n, places or 0
+    for data in out.values():
+        data["shortfall"] = max(0, data["waiting"] - data["free_places"])
     for intake_id, n in (blocked_students(ids).values_list("intake_id")
                          .annotate(n=Count("pk"))):
         out[intake_id]["blocked"] = n
@@ -104,35 +110,6 @@ def checkins_to_follow(intake_ids: Iterable[int] | None = None):
     return (rows.filter(match__status=Match.Status.CONFIRMED)
             .filter(Q(answer__in=[CheckIn.Answer.IN_CONTACT, CheckIn.Answer.NO_CONTACT])
                     | Q(answer="", sent_at__isnull=False)).order_by())
-
-
-def buddies_with_free_places(intake_ids: Iterable[int] | None = None):
-    """Matchable local buddies whose active matches are fewer than their places."""
-    active = (Match.objects.filter(mentor=OuterRef("pk"), status__in=Match.ACTIVE).order_by()
-              .values("mentor").annotate(n=Count("pk")).values("n"))
-    people = Participant.objects.all() if intake_ids is None else Participant.objects.filter(
-        intake_id__in=list(intake_ids))
-    return (people.filter(role=Role.LOCAL)
-            .matchable().annotate(active=Coalesce(Subquery(active), 0))
-            .filter(capacity__gt=F("active")).order_by())
-
-
-def full_buddy_counts(intake_ids: Iterable[int]):
-    """(intake id, number of matchable buddies whose active matches fill their places).
-
-    Free buddies are the matchable ones minus these: grouping the active matches (a few
-    thousand rows) replaces a count per buddy (a subquery for each of tens of thousands).
-    """
-    ids = list(intake_ids)
-    # Both intake filters: the match's (its index) and the buddy's, so the buddy side is
-    # read through the (intake, role, status) index instead of a scan of every participant.
-    full = (Match.objects.filter(intake_id__in=ids, status__in=Match.ACTIVE,
-                                 mentor__intake_id__in=ids, mentor__role=Role.LOCAL)
-            .exclude(mentor__status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
-            .order_by().values("mentor_id", "mentor__capacity").annotate(n=Count("pk"))
-            .filter(n__gte=F("mentor__capacity")).values("mentor_id"))
-    return (Participant.objects.filter(pk__in=full).order_by().values_list("intake_id")
-            .annotate(n=Count("pk")))
 
 
 def blocked_students(intake_ids: Iterable[int]):

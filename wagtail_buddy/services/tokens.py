@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.urls import translate_url
+from django.utils import translation
+from wagtail.models import Page, Site
 
 from ..conf import buddy_settings
 from ..models import BuddyProgrammePage, Participant
@@ -24,7 +27,8 @@ from ..models import BuddyProgrammePage, Participant
 CONFIRM = "confirm"
 ACCESS = "access"
 CHECKIN = "checkin"
-PURPOSES = (CONFIRM, ACCESS, CHECKIN)
+INVITE = "invite"
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -43,7 +47,7 @@ def _salt(purpose: str) -> str:
 
 
 def _max_age(purpose: str) -> int:
-    if purpose == CONFIRM:
+    if purpose in (CONFIRM, INVITE):  # an invitation is purged as fast as a sign-up
         return int(buddy_settings.CONFIRM_TOKEN_MAX_AGE)
     return int(buddy_settings.TOKEN_MAX_AGE)
 
@@ -137,9 +141,6 @@ def programme_url(programme: BuddyProgrammePage, language: str | None = None) ->
     """Absolute URL of the programme page in ``language``: its translated copy if there is
     one, else the page itself under that language's prefix (``/fr/...``), on the page's own
     Site (``WAGTAILADMIN_BASE_URL`` only if the page belongs to no Site)."""
-    from django.urls import translate_url
-    from django.utils import translation
-
     key = (programme.pk, language or "")
     hit = _BASE_URLS.get(key)
     if hit is not None and hit[0] > time.monotonic():
@@ -178,3 +179,15 @@ def private_url(participant: Participant) -> str:
 def checkin_url(participant: Participant, match_id: int) -> str:
     """The follow-up answer page of one side of one match."""
     return _url(participant, "checkin", make_token(participant, CHECKIN, match_id))
+
+
+def invitation_url(participant: Participant) -> str:
+    """The imported person's invitation: check the prefilled details, consent, confirm."""
+    return _url(participant, "invitation", make_token(participant, INVITE))
+
+
+def page_or_site_changed(sender, instance=None, **kwargs) -> None:
+    """Signal receiver: any page or site saved, deleted or moved may move a programme page,
+    so the remembered absolute URLs are dropped."""
+    if instance is None or isinstance(instance, (Page, Site)):
+        forget_base_urls()

@@ -19,6 +19,5 @@ class StatsView(IntakeMixin, BuddyAdminView):
         context["stats"] = stats_service.intake_stats(self.intake)
         weights = matching_config.programme_config(self.intake.programme)["weights"]
         mean = context["stats"]["matches"]["mean_score"] or 0
-        context["mean_scale"] = {**reasons.scale(mean, weights),
-                                 "best": reasons.best_possible(weights)}
+        context["mean_scale"] = reasons.scale(mean, weights)
         return context

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from ...models import BuddyProgrammePage, Intake
+from ...services.demo import create_demo_participants
 
 
 class Command(BaseCommand):
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         except ImportError as exc:
             message = _("Install the demo extra: pip install 'wagtail-buddy[demo]'")
             raise CommandError(message) from exc
-        from ...services.demo import create_demo_participants
-
         intake = (
             Intake.objects.filter(pk=options["intake"]).first() if options["intake"]
             else Intake.objects.filter(signup_open=True).first()

@@ -1,6 +1,7 @@
 """``manage.py buddy_purge [--dry-run]``: the same purges the schedules run, on demand."""
 
 from django.core.management.base import BaseCommand
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from ...services import maintenance
@@ -56,6 +57,4 @@ class Command(BaseCommand):
 
 
 def _per_intake(queryset):
-    from django.db.models import Count
-
     return queryset.order_by().values_list("intake__name").annotate(n=Count("pk"))

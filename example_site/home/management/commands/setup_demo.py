@@ -13,6 +13,7 @@ from wagtail_buddy.models import BuddyProgrammePage, Intake, Participant
 from wagtail_buddy.services.demo import default_intake_dates, translate_page
 
 ADMIN = ("admin", "buddy-demo")
+HOST = "127.0.0.1"
 COORDINATOR = ("coordinator", "buddy-demo")
 
 PRIVACY = (
@@ -33,10 +34,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--internationals", type=int, default=300)
         parser.add_argument("--locals", type=int, default=200)
+        parser.add_argument("--port", type=int, default=8000,
+                            help="Port `runserver` listens on: the demo Site's port, so the "
+                                 "links in emails open the running demo.")
 
     @transaction.atomic
     def handle(self, *args, **options):
         home = self.home_page()
+        base = self.serve_site_at(options["port"])
         programme = self.programme_page(home)
         # Translated copies (fr, de, ...): the student's language is kept from the
         # programme page through sign-up, emails and the private page.
@@ -52,11 +57,19 @@ class Command(BaseCommand):
             call_command("buddy_demo_data", intake=intake.pk,
                          internationals=options["internationals"], locals=options["locals"])
         self.stdout.write(self.style.SUCCESS(
-            "\nDemo ready: http://127.0.0.1:8000/  programme: http://127.0.0.1:8000"
+            f"\nDemo ready: {base}/  programme: {base}"
             f"{programme.url_path[len(home.url_path) - 1:]}\n"
-            f"Admin: http://127.0.0.1:8000/admin/  superuser {ADMIN[0]} / {ADMIN[1]}  "
+            f"Admin: {base}/admin/  superuser {ADMIN[0]} / {ADMIN[1]}  "
             f"coordinator {COORDINATOR[0]} / {COORDINATOR[1]}\n"
         ))
+
+    def serve_site_at(self, port: int) -> str:
+        """The default Site is where `runserver` listens: emailed links are built from it."""
+        site = Site.objects.get(is_default_site=True)
+        if (site.hostname, site.port) != (HOST, port):
+            site.hostname, site.port = HOST, port
+            site.save()
+        return site.root_url
 
     def home_page(self) -> HomePage:
         home = HomePage.objects.first()
@@ -73,7 +86,7 @@ class Command(BaseCommand):
             site.root_page = home
             site.save()
         else:
-            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+            Site.objects.create(hostname=HOST, root_page=home, is_default_site=True)
         if old_root and old_root.specific_class is Page and not old_root.get_children().exists():
             old_root.delete()
         return home
