@@ -94,7 +94,7 @@ def test_waiting_since_counts_from_the_last_ended_pair(rf, intake, coordinator,
     rows = {p.pk: p for p in ParticipantAdmin().get_queryset(request)}
 
     def day(value):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+        return formats.date_format(timezone.localtime(value), "DATE_FORMAT")
 
     assert ParticipantAdmin.waiting_since(rows[student.pk]) == day(now - timedelta(days=9))
     assert ParticipantAdmin.waiting_since(rows[fresh.pk]) == day(now - timedelta(days=40))
