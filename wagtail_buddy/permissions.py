@@ -6,7 +6,7 @@ This module may import the models; the models never import it.
 from django.db.models import QuerySet
 
 from .models.participant import VIEW_PERMISSION
-from .models.programme import coordinated_programmes
+from .models.programme import coordinated_intake_ids, coordinated_programmes
 
 
 def programmes_for_user(user) -> QuerySet:
@@ -15,23 +15,8 @@ def programmes_for_user(user) -> QuerySet:
 
 
 def intake_ids_for_user(user) -> list[int] | None:
-    """Ids of the intakes ``user`` coordinates, or None for a superuser (every intake).
-
-    Read once per request user: filtering participants by ``intake_id IN (...)`` uses their
-    (intake, role, status) index, where the join through intakes, programmes and groups
-    that ``programmes_for_user`` spells out made PostgreSQL read every participant.
-    """
-    if not (user and user.is_authenticated and user.is_active):
-        return []
-    if user.is_superuser:
-        return None
-    if not hasattr(user, "_buddy_intake_ids"):
-        from .models import Intake
-
-        user._buddy_intake_ids = list(
-            Intake.objects.filter(programme__in=programmes_for_user(user))
-            .order_by("pk").values_list("pk", flat=True))
-    return user._buddy_intake_ids
+    """The intakes ``user`` coordinates (None: every intake, a superuser)."""
+    return coordinated_intake_ids(user)
 
 
 def scope_to_user(queryset: QuerySet, user, field: str = "intake_id") -> QuerySet:

@@ -62,6 +62,24 @@ def coordinated_programmes(user) -> models.QuerySet:
     return pages.filter(coordinator_groups__in=user.groups.all()).distinct()
 
 
+def coordinated_intake_ids(user) -> list[int] | None:
+    """Ids of the intakes ``user`` coordinates, or None for a superuser (every intake).
+
+    Read once per request user: filtering participants by ``intake_id IN (...)`` uses their
+    (intake, role, status) index, where the join through intakes, programmes and groups
+    made PostgreSQL read every participant.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    if user.is_superuser:
+        return None
+    if not hasattr(user, "_buddy_intake_ids"):
+        user._buddy_intake_ids = list(
+            Intake.objects.filter(programme__in=coordinated_programmes(user))
+            .order_by("pk").values_list("pk", flat=True))
+    return user._buddy_intake_ids
+
+
 def canonical_only(pages: models.QuerySet) -> models.QuerySet:
     """The canonical copies (first of their translations) among ``pages``: only those own
     intakes, so only those may be chosen for one."""
