@@ -208,6 +208,9 @@ def test_function_level_imports_hide_something():
         if inside and (importer, _owner(imported) or imported.split(".")[0]) not in ALLOWED_LAZY)
     assert not unexplained, "function-level imports that hide nothing:\n" + \
         "\n".join(unexplained)
+    dispatch = [f"{importer}:{line}" for importer, imported, line, inside in imports()
+                if inside and (importer, _owner(imported)) == DISPATCH]
+    assert len(dispatch) == 1, f"the page reaches its views at one point, not {dispatch}"
 
 
 def test_the_documented_direction_is_the_checked_one():

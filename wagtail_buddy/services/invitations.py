@@ -32,7 +32,7 @@ def accept(participant: Participant, form, programme: BuddyProgrammePage) -> boo
         if locked is None:
             return False
         form.instance = locked
-        _fill(locked, form, programme)  # consent and charter: now, by the person
+        _fill(locked, form)  # consent and charter: now, by the person
         locked.status, locked.confirmed_at = Participant.Status.WAITING, now
         locked.reminder_sent_at = None
         locked.save()
