@@ -305,3 +305,13 @@ ParticipantForm.base_fields["nationality"].choices = ChoiceList(
     [("", _("Choose a country"))], countries)
 ParticipantForm.base_fields["exchange_country"].choices = ChoiceList(
     [("", _("I have not been on exchange"))], countries)
+
+
+class InvitationForm(ParticipantForm):
+    """An imported person's details, prefilled, to check, consent to and confirm. The
+    address is the one the invitation reached, so it is not asked again."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, signup=True, **kwargs)
+        for name in ("email", "website"):
+            self.fields.pop(name, None)

@@ -14,6 +14,7 @@ from wagtail.models import Page
 
 from ..caching import forget
 from ..conf import buddy_settings
+from ..content_security import add_policy
 from .programme_context import PublicContextMixin
 from .programme_copies import CanonicalCopyMixin, open_intake_key
 from .programme_texts import ProgrammeTextsMixin, has_text
@@ -134,17 +135,16 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         verbose_name_plural = _("buddy programme pages")
 
     def serve(self, request, *args, **kwargs):
-        """Every public page of the programme carries the Content-Security-Policy. The
-        request first gets the site root paths, so that every URL rendered for it (also other
-        pages' ``{% pageurl %}``) survives a cache outage."""
+        """Every public page of the programme carries ``PUBLIC_CSP`` when one is set
+        (off by default: see ``content_security``). The request first gets the site root
+        paths, so that every URL rendered for it (also other pages' ``{% pageurl %}``)
+        survives a cache outage."""
         self._get_site_root_paths(request)
         with translation.override(self.written_language()):  # see catalogues
             response = super().serve(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
-        policy = buddy_settings.PUBLIC_CSP
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+        add_policy(request, response, buddy_settings.PUBLIC_CSP)
         return response
 
     def with_content_json(self, content):
@@ -183,6 +183,12 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     @path("confirm/<str:token>/", name="confirm")
     def confirm_route(self, request, token: str):
         return self.public_views().confirm_view(request, self, token)
+
+    @path("invitation/<str:token>/", name="invitation")
+    def invitation_route(self, request, token: str):
+        from ..views import public
+
+        return public.invitation_view(request, self, token)
 
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):

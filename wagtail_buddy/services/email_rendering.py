@@ -51,7 +51,8 @@ def build_context(email: OutboundEmail) -> dict:
 
 def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
     """Private links named in the context, signed at send time (keeps the request cheap)."""
-    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
+    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url,
+                "invite_url": tokens.invitation_url}
     return {name: builders[name](participant) for name in names if name in builders}
 
 

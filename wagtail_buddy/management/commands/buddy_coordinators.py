@@ -2,7 +2,8 @@
 
 Creates the group (or brings it up to date) with the permissions of ``--level`` (admin
 access included) and selects it in the programme page's *Coordinator groups*. Add people to
-it in Settings -> Users.
+it in Settings -> Users. ``--remove`` (when removing the app) takes the app's permissions
+from every group and deletes the groups that gave nothing else.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,19 +11,28 @@ from django.utils.translation import gettext as _
 
 from ...models import BuddyProgrammePage
 from ...permissions import LEVELS
-from ...services.coordinators import setup_coordinator_group
+from ...services.coordinators import remove_coordinator_groups, setup_coordinator_group
 
 
 class Command(BaseCommand):
     help = _("Create a programme's coordinator group with the right permissions and attach it.")
 
     def add_arguments(self, parser):
-        parser.add_argument("programme", help=_("The programme page: its id or its slug."))
+        parser.add_argument("programme", nargs="?",
+                            help=_("The programme page: its id or its slug."))
         parser.add_argument("--group", help=_("Group name (default: '<section> coordinators')."))
         parser.add_argument("--level", choices=sorted(LEVELS), default="manage",
                             help=_("view, match, or manage (default): what members may do."))
+        parser.add_argument("--remove", action="store_true", help=_(
+            "Removing the app: take its permissions from every group and delete the "
+            "coordinator groups that give nothing else."))
 
-    def handle(self, *args, programme: str, group: str | None, level: str, **options):
+    def handle(self, *args, programme: str | None, group: str | None, level: str,
+               remove: bool, **options):
+        if remove:
+            return self.remove()
+        if not programme:
+            raise CommandError(_("Name the programme page (its id or slug), or use --remove."))
         page = find_programme(programme)
         try:
             created_group, created = setup_coordinator_group(page, group, level)
@@ -34,6 +44,18 @@ class Command(BaseCommand):
             "It coordinates %(programme)s with the '%(level)s' permissions. Add your "
             "coordinators to it in Settings > Users (or create them there)."
         ) % {"programme": page.title, "level": level})
+
+
+    def remove(self) -> None:
+        deleted, kept = remove_coordinator_groups()
+        for name in deleted:
+            self.stdout.write(self.style.SUCCESS(_("Deleted group %(group)s") % {"group": name}))
+        for name in kept:
+            self.stdout.write(_(
+                "Kept group %(group)s (it has other permissions); the app's permissions are "
+                "removed from it.") % {"group": name})
+        if not deleted and not kept:
+            self.stdout.write(_("No group has the app's permissions any more."))
 
 
 def find_programme(key: str) -> BuddyProgrammePage:
