@@ -13,13 +13,12 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from wagtail.models import Locale
 
-from wagtail_buddy.admin.modeladmin import INSPECT_URL_NAME
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import BuddyProgrammePage, Participant
 from wagtail_buddy.services import tokens
 from wagtail_buddy.services.participant_data import export_data
@@ -127,7 +126,7 @@ def test_untranslated_copy_shows_the_canonical_text_visibly(
 
 def test_inspect_page_shows_the_consent_language(admin_client, programme, participant_factory):
     person = participant_factory(consent_language="fr", consent_revision=41)
-    html = admin_client.get(reverse(INSPECT_URL_NAME, args=[person.pk])).content.decode()
+    html = admin_client.get(participant_url(person.pk)).content.decode()
     assert "text in FR" in html and "page revision 41" in html
 
 

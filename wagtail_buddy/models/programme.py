@@ -204,9 +204,7 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
 
     @path("invitation/<str:token>/", name="invitation")
     def invitation_route(self, request, token: str):
-        from ..views import public
-
-        return public.invitation_view(request, self, token)
+        return self.public_views().invitation_view(request, self, token)
 
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):

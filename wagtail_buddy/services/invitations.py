@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import BuddyProgrammePage, Participant
+from ..models import Participant
 from .audit import audit
 from .signup import _fill, _save_m2m
 
@@ -19,7 +19,7 @@ def awaits_acceptance(participant: Participant) -> bool:
     return participant.status == Participant.Status.INVITED
 
 
-def accept(participant: Participant, form, programme: BuddyProgrammePage) -> bool:
+def accept(participant: Participant, form) -> bool:
     """Store the checked details with the person's consent; invited -> waiting.
 
     True when this call accepted; False when the invitation was accepted (or the person
@@ -32,7 +32,7 @@ def accept(participant: Participant, form, programme: BuddyProgrammePage) -> boo
         if locked is None:
             return False
         form.instance = locked
-        _fill(locked, form, programme)  # consent and charter: now, by the person
+        _fill(locked, form)  # consent (to the texts the form showed) and charter: now
         locked.status, locked.confirmed_at = Participant.Status.WAITING, now
         locked.reminder_sent_at = None
         locked.save()

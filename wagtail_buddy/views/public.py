@@ -190,7 +190,7 @@ def invitation_view(request: HttpRequest, page: BuddyProgrammePage, token: str) 
     form = InvitationForm(_data(request), instance=participant, programme=page,
                           role=participant.role)
     if request.method == "POST" and form.is_valid():
-        accepted = invitations.accept(participant, form, page.canonical)
+        accepted = invitations.accept(participant, form)
         return render(request, page, "signup/confirmed.html", private=True,
                       participant=participant, just_confirmed=accepted,
                       private_url=private_url)
