@@ -21,7 +21,7 @@ participant_admin = modeladmin.register()
 
 @hooks.register("register_admin_viewset")
 def register_vocabulary_viewsets():
-    return [intake_viewset, interest_viewset]
+    return [intake_viewset, interest_viewset]  # interests: a snippet viewset (translatable)
 
 
 @hooks.register("register_permissions")
@@ -68,7 +68,7 @@ buddy_menu = Menu(items=[
     PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
     PermissionMenuItem(_("Intakes"), reverse_lazy("wagtail_buddy_intakes:index"),
                        icon_name="date", order=800, check=can_manage_settings),
-    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:index"),
+    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:list"),
                        icon_name="tag", order=900, check=can_manage_settings),
 ])
 
@@ -108,6 +108,16 @@ def register_buddy_log_actions(actions):
          _("Withdrawn by a coordinator")),
         ("wagtail_buddy.participant_move", _("Move to another intake"),
          _("Moved to another intake")),
+        ("wagtail_buddy.participant_ask_one_more", _("Ask for one more student"),
+         _("Asked to take one more student")),
+        ("wagtail_buddy.participant_still_waiting", _("Tell a waiting student"),
+         _("Told they are on the waiting list")),
+        ("wagtail_buddy.participant_import", _("Import from a spreadsheet"),
+         _("Imported from a spreadsheet and invited")),
+        ("wagtail_buddy.participant_import_update", _("Update from a spreadsheet"),
+         _("Updated from a spreadsheet")),
+        ("wagtail_buddy.participant_accept_invitation", _("Accept invitation"),
+         _("Invitation accepted by the student")),
         ("wagtail_buddy.run_started", _("Start matching run"), _("Matching run started")),
         ("wagtail_buddy.matching_settings", _("Change matching settings"),
          _("Matching settings changed")),

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from wagtail_buddy.matching.auction import estimate_prices
+from wagtail_buddy.matching.auction import _csr, estimate_prices, saturated_mentors
 from wagtail_buddy.matching.duals import INF
 from wagtail_buddy.matching.solver import assign
 
@@ -32,8 +32,7 @@ def graphs(draw):
     seed = draw(st.one_of(st.none(), st.lists(st.integers(0, 2000), min_size=m, max_size=m)))
     rows = np.array([p[0] for p in pairs], np.int64)
     cols = np.array([p[1] for p in pairs], np.int64)
-    return n, rows, cols, np.array(weights, np.int64), capacity, spread, seed, \
-        draw(st.booleans())
+    return n, rows, cols, np.array(weights, np.int64), capacity, spread, seed
 
 
 def dense_optimum(n, rows, cols, weights, capacity, spread) -> int:
@@ -56,12 +55,12 @@ def dense_optimum(n, rows, cols, weights, capacity, spread) -> int:
 @SETTINGS
 @given(g=graphs())
 def test_any_seed_gives_the_exact_optimum_and_valid_duals(g):
-    n, rows, cols, weights, capacity, spread, seed, scaling = g
+    n, rows, cols, weights, capacity, spread, seed = g
     if spread is not None and len(weights):
         # the engine keeps every slot's weight positive (score + BIG): so does this test
         weights = weights + int((spread[0].max() + capacity.max()) * spread[1]) + 1
     prices = None if seed is None else np.array(seed, np.int64)
-    a = assign(n, rows, cols, weights, capacity, spread, prices=prices, scaling=scaling)
+    a = assign(n, rows, cols, weights, capacity, spread, prices=prices)
     assert a.objective == dense_optimum(n, rows, cols, weights, capacity, spread)
     # a feasible b-matching of candidate edges
     matched = a.mentor_of_row >= 0
@@ -79,9 +78,24 @@ def test_any_seed_gives_the_exact_optimum_and_valid_duals(g):
 @SETTINGS
 @given(g=graphs())
 def test_auction_prices_are_finite_and_non_negative(g):
-    n, rows, cols, weights, capacity, _, _, scaling = g
-    p = estimate_prices(n, rows, cols, weights, capacity, scaling=scaling)
+    n, rows, cols, weights, capacity, _, _ = g
+    p = estimate_prices(n, rows, cols, weights, capacity)
     assert p.shape == capacity.shape and (p >= 0).all()
     if len(weights):
         # a bid never exceeds what the bidder gains over staying unmatched, plus one eps
         assert p.max() <= weights.max() + max(1, int(weights.max() - weights.min()) + 1)
+
+
+@SETTINGS
+@given(g=graphs())
+def test_saturated_mentors_are_full_in_the_cardinality_first_optimum(g):
+    n, rows, cols, weights, capacity, _, _ = g
+    weights = weights + 1000  # BIG: cardinality first, as in the engine
+    indptr, c, _ = _csr(n, rows, cols, weights)
+    saturated = saturated_mentors(indptr, c, capacity)
+    a = assign(n, rows, cols, weights, capacity)
+    held = np.bincount(a.mentor_of_row[a.mentor_of_row >= 0], minlength=len(capacity))
+    assert (held[saturated] == capacity[saturated]).all()
+    # a mentee left unmatched by the optimum sees only saturated mentors (all full)
+    for i in np.nonzero(a.mentor_of_row < 0)[0]:
+        assert saturated[cols[rows == i]].all()

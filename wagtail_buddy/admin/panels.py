@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from wagtail.admin.ui.components import Component
 
+from ..models import Intake
 from ..permissions import VIEW
+from ..schema import table_exists
 from ..services.stats import intake_summary
 from .access import policy_for
 
@@ -26,4 +28,4 @@ class BuddyHomePanel(Component):
 
     @staticmethod
     def is_shown(user) -> bool:
-        return policy_for(user).allows(VIEW)
+        return policy_for(user).allows(VIEW) and table_exists(Intake)

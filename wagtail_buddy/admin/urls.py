@@ -4,6 +4,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .params import ID_REGEX, IdConverter
+from .views import imports, shortage
 
 register_converter(IdConverter, "buddy_id")
 
@@ -30,6 +31,14 @@ urlpatterns = [
     *listing_paths("introductions", views.IntroductionsView),
     *listing_paths("runs", views.RunsView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
+    path("intake/<buddy_id:intake_id>/import/", imports.ImportUploadView.as_view(),
+         name="import"),
+    path("intake/<buddy_id:intake_id>/import/<buddy_id:upload_id>/",
+         imports.ImportMappingView.as_view(), name="import_mapping"),
+    path("intake/<buddy_id:intake_id>/import/<buddy_id:upload_id>/preview/",
+         imports.ImportPreviewView.as_view(), name="import_preview"),
+    path("intake/<buddy_id:intake_id>/shortage/", shortage.ShortageActionView.as_view(),
+         name="shortage"),
     path("run/<buddy_id:run_id>/", views.RunView.as_view(), name="run"),
     path("run/<buddy_id:run_id>/status.json", views.RunStatusView.as_view(), name="run_status"),
     path("match/<buddy_id:match_id>/", views.MatchDetailView.as_view(), name="match"),

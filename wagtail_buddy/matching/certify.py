@@ -117,7 +117,7 @@ def certify(
         report("solving", min(0.9, 0.3 * len(rounds)))
         t_solve = time.perf_counter()
         a = assign(len(p.free_rows), pos_of_row[cr], cc, cs + p.big, p.cap_rem.clip(min=0),
-                   p.spread, prices=prices, scaling=not rounds)
+                   p.spread, prices=prices)
         t_solve = time.perf_counter() - t_solve
         t_cert = time.perf_counter()
         jobs = _rescore_jobs(p, cand.bound, a.u, a.mentor_price)

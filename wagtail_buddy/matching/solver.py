@@ -138,7 +138,6 @@ def assign(
     capacity: np.ndarray,
     spread: tuple[np.ndarray, int] | None = None,
     prices: np.ndarray | None = None,
-    scaling: bool = True,
 ) -> Assignment:
     """Maximum-weight b-matching of the candidate edges ``(rows[e], cols[e], weights[e])``.
 
@@ -147,7 +146,7 @@ def assign(
     to the mentor), which makes a mentor's further slots slightly less attractive.
     The solve starts from ``prices`` (one per mentor, e.g. the exact prices of the previous
     round when it added few edges) or else from an auction's estimate
-    (:func:`.auction.estimate_prices` with ``scaling``); the result does not depend on
+    (:func:`.auction.estimate_prices`); the result does not depend on
     either, only the time does. Edges must be unique pairs; all weights must be
     positive (``score + BIG``).
     """
@@ -161,7 +160,7 @@ def assign(
 
     t_auction = time.perf_counter()
     if prices is None:
-        estimate = estimate_prices(n_rows, rows, cols, weights, capacity, scaling=scaling)
+        estimate = estimate_prices(n_rows, rows, cols, weights, capacity)
     else:
         estimate = np.where(prices >= INF, 0, prices)
     t_auction = time.perf_counter() - t_auction

@@ -18,6 +18,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...conf import buddy_settings
+from ...content_security import add_policy
 from ...models import Intake, Interest, Language, Participant
 from ...permissions import MANAGE, MATCH, VIEW
 from ...services import matching_config, reasons
@@ -82,8 +83,7 @@ class BuddyAccessMixin:
         without_nul(request)
         self.load_objects()
         response = super().dispatch(request, *args, **kwargs)
-        if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
+        add_policy(request, response, buddy_settings.ADMIN_CSP)
         return response
 
     @cached_property
