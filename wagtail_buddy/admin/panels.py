@@ -5,9 +5,10 @@ from __future__ import annotations
 from wagtail.admin.ui.components import Component
 
 from ..models import Intake
-from ..permissions import can_view_participants, programmes_for_user
+from ..permissions import VIEW
 from ..schema import table_exists
 from ..services.stats import intake_summary
+from .access import policy_for
 
 
 class BuddyHomePanel(Component):
@@ -20,12 +21,11 @@ class BuddyHomePanel(Component):
 
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
-        intakes = list(Intake.objects.filter(programme__in=programmes_for_user(self.user))
-                       .select_related("programme")[:6])
+        intakes = list(policy_for(self.user).intakes()[:6])
         summary = intake_summary(intakes)
         context["rows"] = [(i, summary[i.pk]) for i in intakes]
         return context
 
     @staticmethod
     def is_shown(user) -> bool:
-        return can_view_participants(user) and table_exists(Intake)
+        return policy_for(user).allows(VIEW) and table_exists(Intake)
