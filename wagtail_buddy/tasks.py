@@ -4,7 +4,7 @@ Schedules (created by ``manage.py buddy_schedules``) call the ``*_due`` function
 """
 from __future__ import annotations
 
-from .services import checkins, emails, maintenance, runs
+from .services import answers, checkins, emails, maintenance, runs
 from .services.heartbeat import Heartbeat
 
 
@@ -47,3 +47,8 @@ def fail_stuck_runs() -> int:
 def flush_outbox() -> int:
     """Requeue emails lost between commit and broker, or stuck mid-send (every 5 minutes)."""
     return emails.flush_outbox()
+
+
+def expire_and_remind_answers() -> dict:
+    """End proposals nobody answered in time and remind once before (every 15 minutes)."""
+    return answers.expire_and_remind()

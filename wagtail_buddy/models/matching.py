@@ -81,6 +81,19 @@ class Match(models.Model):
         ENGINE = "engine", _("Matching run")
         MANUAL = "manual", _("Manual")
 
+    class Answers(models.TextChoices):
+        """Where the students' answers to a proposal stand ("both accept" mode only)."""
+        NONE = "", _("Not asked")
+        WAITING = "waiting", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Both accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    class Answer(models.TextChoices):
+        NONE = "", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
     ACTIVE = (Status.PROPOSED, Status.CONFIRMED)
 
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="matches")
@@ -114,6 +127,15 @@ class Match(models.Model):
     )
     introduced_at = models.DateTimeField(_("introduced at"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # "Both accept" mode: the proposal waits for both students until ``answers_due_at``.
+    answers = models.CharField(_("answers"), max_length=8, choices=Answers.choices,
+                               blank=True, default="")
+    mentee_answer = models.CharField(max_length=8, choices=Answer.choices, blank=True,
+                                     default="")
+    mentor_answer = models.CharField(max_length=8, choices=Answer.choices, blank=True,
+                                     default="")
+    answers_due_at = models.DateTimeField(_("answers due"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(_("reason"), blank=True)
 
     objects = MatchQuerySet.as_manager()

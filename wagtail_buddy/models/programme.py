@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,22 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         help_text=_("Prefer giving every buddy one student before anyone gets a second."),
     )
 
+    class PairingMode(models.TextChoices):
+        COORDINATOR = "coordinator", _("The coordinators pair students")
+        BOTH_ACCEPT = "both_accept", _("The coordinators propose, both students accept")
+
+    pairing_mode = models.CharField(
+        _("how pairs are made"), max_length=16, choices=PairingMode.choices,
+        default=PairingMode.COORDINATOR,
+        help_text=_("With 'both students accept', confirming a pair asks both students first; "
+                    "contact details go out only when both have accepted."),
+    )
+    answer_days = models.PositiveSmallIntegerField(
+        _("days to answer a proposal"), default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("Students who do not answer in time lose the proposal (one reminder first)."),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         MultiFieldPanel(
@@ -140,6 +157,8 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         FieldPanel("privacy_notice"),
         FieldPanel("charter"),
         FieldPanel("extra_questions"),
+        MultiFieldPanel([FieldPanel("pairing_mode"), FieldPanel("answer_days")],
+                        heading=_("How pairs are made")),
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings")]
@@ -221,6 +240,10 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     @path("me/<str:token>/delete/", name="delete")
     def delete_route(self, request, token: str):
         return self.public_views().delete_view(request, self, token)
+
+    @path("answer/<str:token>/", name="answer")
+    def answer_route(self, request, token: str):
+        return self.public_views().answer_view(request, self, token)
 
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):

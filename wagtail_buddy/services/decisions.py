@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Match, Participant
+from . import answers
 from .audit import audit, audit_matches
 from .emails import queue_emails
 from .statuses import people_of, refresh_statuses
@@ -24,10 +25,16 @@ class DecisionError(Exception):
 
 
 def confirm(matches: Sequence[Match], user, note: str = "") -> int:
-    """Confirm proposed matches (the introduction email can then go out)."""
-    targets = [m for m in matches if m.status == Match.Status.PROPOSED]
+    """Confirm proposed matches (the introduction email can then go out).
+
+    In a "both accept" programme, confirming asks both students instead (``answers.ask``).
+    """
+    targets = [m for m in matches if m.status == Match.Status.PROPOSED
+               and m.answers != Match.Answers.WAITING]
     if not targets:
         return 0
+    if answers.asks_students(targets[0].intake.programme):
+        return answers.ask(targets, user, note)
     now = timezone.now()
     changes = {"status": Match.Status.CONFIRMED, "confirmed_at": now,
                "confirmed_by": user if getattr(user, "pk", None) else None}
@@ -56,7 +63,8 @@ def reject(matches: Sequence[Match], user) -> int:
 
 def set_locked(matches: Sequence[Match], user, locked: bool = True) -> int:
     """Lock proposals so re-running keeps them (or unlock them)."""
-    targets = [m for m in matches if m.status == Match.Status.PROPOSED and m.locked != locked]
+    targets = [m for m in matches if m.status == Match.Status.PROPOSED and m.locked != locked
+               and m.answers != Match.Answers.WAITING]
     if not targets:
         return 0
     with transaction.atomic():
@@ -95,6 +103,8 @@ def swap(match: Match, mentor: Participant, user, score: float = 0.0,
     """Give a proposed match another mentor (chosen among the ranked alternatives)."""
     if match.status != Match.Status.PROPOSED:
         raise DecisionError(str(_("Only proposed pairs can be swapped.")))
+    if match.answers == Match.Answers.WAITING:
+        raise DecisionError(str(_("Both students were asked about this pair: reject it first.")))
     if mentor.pk == match.mentor_id:
         raise DecisionError(str(_("This is already the pair's buddy.")))
     _check_mentor(match.mentee, mentor)

@@ -46,6 +46,8 @@ def build_context(email: OutboundEmail) -> dict:
         context["match"] = match
         if match:
             context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
+        if match and "answer_url" in email.context.get("links", ()):
+            context["answer_url"] = tokens.answer_url(participant, match.pk)
     return context
 
 

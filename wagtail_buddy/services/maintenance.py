@@ -245,6 +245,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("wagtail-buddy: retention", "wagtail_buddy.tasks.apply_retention", "D"),
     ScheduleSpec("wagtail-buddy: fail stuck matching runs",
                  "wagtail_buddy.tasks.fail_stuck_runs", "I", 1),
+    ScheduleSpec("wagtail-buddy: proposal answers (expire, remind)",
+                 "wagtail_buddy.tasks.expire_and_remind_answers", "I", 15),
     ScheduleSpec("wagtail-buddy: email outbox sweep",
                  "wagtail_buddy.tasks.flush_outbox", "I", 5),
 )

@@ -28,7 +28,8 @@ CONFIRM = "confirm"
 ACCESS = "access"
 CHECKIN = "checkin"
 INVITE = "invite"
-PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE)
+ANSWER = "answer"
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, ANSWER)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -179,6 +180,11 @@ def private_url(participant: Participant) -> str:
 def checkin_url(participant: Participant, match_id: int) -> str:
     """The follow-up answer page of one side of one match."""
     return _url(participant, "checkin", make_token(participant, CHECKIN, match_id))
+
+
+def answer_url(participant: Participant, match_id: int) -> str:
+    """One side's accept / decline page of one proposal ("both accept" mode)."""
+    return _url(participant, "answer", make_token(participant, ANSWER, match_id))
 
 
 def invitation_url(participant: Participant) -> str:

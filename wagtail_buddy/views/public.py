@@ -18,6 +18,7 @@ from .. import ratelimit
 from ..forms import CheckInForm, InvitationForm, LinkRequestForm, ParticipantForm
 from ..models import BuddyProgrammePage, CheckIn, Participant
 from ..services import (
+    answers,
     checkins,
     invitations,
     lifecycle,
@@ -317,3 +318,40 @@ def checkin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
         form = CheckInForm(initial=initial)
     return render(request, page, "checkin/form.html", private=True, form=form, checkin=checkin,
                   participant=resolved.participant, thanks=thanks, chosen=chosen)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def answer_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    """Accept or decline a proposal ("both accept" mode). GET only shows it, so a mail
+    scanner following the link answers nothing; a refused answer changes nothing (409)."""
+    resolved, error = _resolve(request, page, token, tokens.ANSWER)
+    if error:
+        return error
+    participant = resolved.participant
+    match_id = resolved.extra[0] if resolved.extra and isinstance(resolved.extra[0], int) \
+        else None
+    match = answers.proposal_for(participant, match_id)
+    done, problem = request.GET.get("done"), None
+    if request.method == "POST":
+        choice = request.POST.get("answer")
+        if choice in ("accept", "decline"):
+            try:
+                answers.answer(match_id or 0, participant, choice == "accept",
+                               request.POST.get("reason", ""))
+                return HttpResponseRedirect(sub_url(request, page, "answer", token=token)
+                                            + f"?done={choice}")
+            except answers.AnswerError as exc:
+                problem = str(exc)
+        else:
+            problem = str(_("Please choose to accept or decline."))
+    elif match is not None and done not in ("accept", "decline"):
+        try:
+            answers.check_answerable(match, participant)
+        except answers.AnswerError as exc:
+            problem = str(exc)
+    return render(request, page, "participant/answer.html", status=409 if problem and
+                  request.method == "POST" else 200, private=True, participant=participant,
+                  match=match, other=answers.other_profile(match, participant) if match else None,
+                  problem=problem, done=done if done in ("accept", "decline") else None,
+                  private_url=sub_url(request, page, "participant",
+                                      token=tokens.make_token(participant, tokens.ACCESS)))
