@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_buddy.models import BuddyLogEntry, Match, OutboundEmail, Participant
@@ -229,3 +231,53 @@ def test_waiting_pair_cannot_be_swapped_or_unlocked(both_accept, proposal, coord
     with pytest.raises(decisions.DecisionError):
         decisions.swap(match, proposal.spare, coordinator)
     assert decisions.set_locked([match], coordinator, locked=False) == 0
+
+
+def test_coordinator_sees_answers_with_counts_that_link(both_accept, intake, coordinator,
+                                                        participant_factory, client):
+    pairs = []
+    for _ in range(4):
+        a, b = participant_factory("international"), participant_factory("local", capacity=1)
+        pairs.append(Match.objects.create(intake=intake, mentee=a, mentor=b))
+    pairs = list(Match.objects.filter(pk__in=[m.pk for m in pairs]).order_by("pk")
+                 .select_related("mentee", "mentor", "intake__programme"))
+    decisions.confirm(pairs[:3], coordinator)  # the 4th stays a proposal to review
+    answers.answer(pairs[0].pk, pairs[0].mentee, False, "Different plans")
+    Match.objects.filter(pk=pairs[1].pk).update(answers_due_at=timezone.now())
+    answers.expire_and_remind()
+    client.force_login(coordinator)
+    overview = client.get(reverse("wagtail_buddy_admin:overview")).content.decode()
+    expected = {"proposals": 1, "answers_waiting": 1, "answers_declined": 1,
+                "answers_expired": 1}
+    for key, value in expected.items():
+        todo = re.search(rf'data-todo="{key}"[^>]*><a href="([^"]+)"><strong>(\d+)</strong>',
+                         overview)
+        assert todo, key
+        link, shown = todo.group(1).replace("&amp;", "&"), int(todo.group(2))
+        assert shown == value, key
+        listed = client.get(link).content.decode()
+        assert len(re.findall(r'<tr data-match="', listed)) == value, (key, link)
+    page = client.get(reverse("wagtail_buddy_admin:match", args=[pairs[0].pk])).content.decode()
+    assert 'data-answers="declined"' in page and "Different plans" in page
+
+
+def test_overview_hides_answers_in_coordinator_mode(programme, intake, coordinator, client):
+    client.force_login(coordinator)
+    overview = client.get(reverse("wagtail_buddy_admin:overview")).content.decode()
+    assert intake.name in overview and 'data-todo="answers_waiting"' not in overview
+
+
+def test_hostile_details_are_escaped_on_the_page_and_in_both_email_formats(
+        both_accept, participant_factory, intake, coordinator, client):
+    evil = '<img src=x onerror="alert(1)">'
+    mentee = participant_factory("international", first_name=evil, university=evil,
+                                 faculty=evil)
+    mentor = participant_factory("local", capacity=1)
+    match = Match.objects.create(intake=intake, mentee=mentee, mentor=mentor)
+    match = reload(match)
+    decisions.confirm([match], coordinator)
+    html = client.get(answer_url(both_accept, mentor, match)).content.decode()
+    assert evil not in html and "&lt;img src=x" in html
+    message = render_email(OutboundEmail.objects.get(purpose="proposal", participant=mentor))
+    assert evil not in message.alternatives[0][0]
+    assert evil in message.subject or "<img" in message.subject  # plain text: not escaped

@@ -17,6 +17,7 @@ from ..models import Match, MatchingRun, Participant
 from ..services import stats as stats_service
 
 ALL = "all"
+NOT_ASKED = "not_asked"
 
 
 class DefaultedFilterSet(WagtailFilterSet):
@@ -39,12 +40,22 @@ class ProposalFilterSet(DefaultedFilterSet):
 
     locked = django_filters.BooleanFilter(label=_("Locked"), widget=BooleanRadioSelect)
 
+    # "Both accept" mode: where the students' answers stand (see services.answers).
+    answers = django_filters.ChoiceFilter(
+        label=_("Students' answers"), method="filter_answers", widget=forms.RadioSelect,
+        choices=[(NOT_ASKED, _("Not asked yet")),
+                 (Match.Answers.WAITING, _("Waiting for an answer")),
+                 (Match.Answers.DECLINED, _("Declined")), (Match.Answers.EXPIRED, _("Expired"))])
+
     class Meta:
         model = Match
-        fields = ["status", "locked"]
+        fields = ["status", "locked", "answers"]
 
     def filter_status(self, queryset, name, value):
         return queryset if value == ALL else queryset.filter(status=value)
+
+    def filter_answers(self, queryset, name, value):
+        return queryset.filter(answers="" if value == NOT_ASKED else value)
 
 
 class WaitingFilterSet(WagtailFilterSet):

@@ -56,7 +56,10 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
 
     * waiting / proposed / matched: international students in that status;
     * unconfirmed: sign-ups (both roles) whose email is not confirmed;
-    * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
+    * proposals: proposed pairs not yet sent to the students ("both accept" mode);
+    * answers_waiting / answers_declined / answers_expired: proposals the students were
+      asked about, still open, declined, or ended by the deadline;
+    * to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
     * free_buddies: matchable local buddies with a free place; free_places: their places
@@ -65,7 +68,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     ids = [i.pk for i in intakes]
     keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
             "invited", "proposals", "to_introduce", "blocked", "checkins", "free_buddies",
-            "free_places", "shortfall")
+            "free_places", "shortfall", "answers_waiting", "answers_declined",
+            "answers_expired")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
@@ -81,13 +85,19 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
         if role == Role.INTERNATIONAL and status in ("waiting", "proposed", "matched"):
             data[status] += n
     matches = (Match.objects.filter(intake_id__in=ids).order_by().values("intake_id").annotate(
-        n_proposals=Count("pk", filter=Q(status=Match.Status.PROPOSED)),
+        n_proposals=Count("pk", filter=Q(status=Match.Status.PROPOSED, answers="")),
+        n_answers_waiting=Count("pk", filter=Q(status=Match.Status.PROPOSED,
+                                                answers=Match.Answers.WAITING)),
+        n_answers_declined=Count("pk", filter=Q(answers=Match.Answers.DECLINED)),
+        n_answers_expired=Count("pk", filter=Q(answers=Match.Answers.EXPIRED)),
         n_to_introduce=Count("pk", filter=Q(status=Match.Status.CONFIRMED,
                                             introduced_at__isnull=True)),
     ))
     for row in matches:
         out[row["intake_id"]]["proposals"] = row["n_proposals"]
         out[row["intake_id"]]["to_introduce"] = row["n_to_introduce"]
+        for key in ("answers_waiting", "answers_declined", "answers_expired"):
+            out[row["intake_id"]][key] = row[f"n_{key}"]
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
