@@ -281,3 +281,14 @@ def test_hostile_details_are_escaped_on_the_page_and_in_both_email_formats(
     message = render_email(OutboundEmail.objects.get(purpose="proposal", participant=mentor))
     assert evil not in message.alternatives[0][0]
     assert evil in message.subject or "<img" in message.subject  # plain text: not escaped
+
+
+def test_private_page_links_to_the_open_question_until_answered(both_accept, proposal,
+                                                                 coordinator, client):
+    url = both_accept.url + both_accept.reverse_subpage(
+        "participant", kwargs={"token": tokens.make_token(proposal.mentee, tokens.ACCESS)})
+    assert "data-answer" not in client.get(url).content.decode()
+    decisions.confirm([proposal], coordinator)
+    assert "data-answer" in client.get(url).content.decode()
+    answers.answer(proposal.pk, proposal.mentee, True)
+    assert "data-answer" not in client.get(url).content.decode()

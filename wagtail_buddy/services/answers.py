@@ -77,6 +77,14 @@ def proposal_for(participant: Participant, match_id: int | None) -> Match | None
             .filter(Q(mentee=participant) | Q(mentor=participant), pk=match_id).first())
 
 
+def awaiting_answer(participant: Participant) -> Match | None:
+    """The open proposal still waiting for this participant's own answer, if any."""
+    return (Match.objects.filter(status=Match.Status.PROPOSED, answers=Match.Answers.WAITING,
+                                 answers_due_at__gt=timezone.now())
+            .filter(Q(mentee=participant, mentee_answer="")
+                    | Q(mentor=participant, mentor_answer="")).first())
+
+
 def other_profile(match: Match, participant: Participant) -> dict:
     """What a student may see of the other before accepting: never email, phone or age."""
     other = match.mentor if participant.pk == match.mentee_id else match.mentee

@@ -239,7 +239,10 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                       participant=participant, token=token, form=None, locked=True,
                       buddies=participant_data.buddies(participant),
                       links=_links(request, page, token))
+    question = answers.awaiting_answer(participant)
     return render(request, page, "participant/detail.html", private=True, participant=participant,
+                  answer_url=sub_url(request, page, "answer", token=tokens.make_token(
+                      participant, tokens.ANSWER, question.pk)) if question else None,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
                   one_more=shortage.was_asked(participant),
                   buddies=participant_data.buddies(participant), links=_links(request, page, token))
