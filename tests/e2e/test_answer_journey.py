@@ -26,9 +26,9 @@ from wagtail_buddy.services import decisions
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 
 
-def test_a_student_accepts_and_a_buddy_declines(site, page, phone_page, programme, intake,
-                                                interests, screenshot, axe_check,
-                                                django_user_model):
+def test_a_student_accepts_and_a_buddy_declines(
+        site, page, phone_page, programme, intake, interests,  # noqa: F811 (fixtures)
+        screenshot, axe_check, django_user_model):
     programme.pairing_mode = "both_accept"
     programme.save(update_fields=["pairing_mode"])
     coordinator = make_coordinator(django_user_model, "coordinator", programme)
