@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 
 .PHONY: demo test lint e2e test-postgres test-redis bench bench-engine bench-site bench-load \
-	bench-faults messages migrations-check clean venv browser test-floors test-newest
+	bench-faults messages migrations-check clean venv browser test-floors test-newest dist
 
 venv: $(STAMP)
 
@@ -63,6 +63,15 @@ test-newest: .venv-newest/.installed
 	.venv-newest/bin/python -c "import django, wagtail; print('newest: Django', \
 		django.get_version(), '/ Wagtail', wagtail.__version__)"
 	.venv-newest/bin/python -m pytest $(UNIT) $(PYTEST_ARGS)
+
+# A wheel to install on a site without PyPI: dist/wagtail_buddy-<version>-py3-none-any.whl.
+# pip builds it (fetching the build backend, setuptools, in an isolated environment);
+# no venv, no extra tool and no runtime dependency needed.
+dist:
+	rm -rf dist build
+	$(PY) -m pip wheel --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

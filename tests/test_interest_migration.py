@@ -64,3 +64,30 @@ def test_existing_interests_go_to_the_programmes_that_use_them(home_page):
     assert Interest.objects.get(pk=unused.pk).programme_id in (lyon.pk, ghent.pk)
     spread = dict(BuddyProgrammePage.objects.values_list("pk", "spread_load"))
     assert spread[lyon.pk] is True and spread[ghent.pk] is False
+
+
+def test_existing_interests_become_translatable_in_their_programmes_language(home_page):
+    """Migration 0010 keeps every interest and participant choice, in its programme page's
+    locale, each with a translation key of its own."""
+    from datetime import date
+
+    from wagtail.models import Locale
+
+    lyon = make_programme(home_page, "Lyon")
+    person = make_participant(Intake.objects.create(
+        programme=lyon, name="S", starts_on=date(2027, 2, 1), ends_on=date(2027, 7, 1)))
+    target = ("wagtail_buddy", "0010_translations")
+    before = MigrationExecutor(connection).loader.get_migration(*target).dependencies
+    old = migrate([dep for dep in before if dep[0] == "wagtail_buddy"])
+    OldInterest = old.get_model("wagtail_buddy", "Interest")
+    chosen = old.get_model("wagtail_buddy", "Participant").interests.through
+    rows = [OldInterest.objects.create(programme_id=lyon.pk, name=name, slug=name.lower())
+            for name in ("Hiking", "Wine")]
+    chosen.objects.create(participant_id=person.pk, interest_id=rows[0].pk)
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    after = list(Interest.objects.order_by("pk"))
+    assert [(i.pk, i.name, i.slug) for i in after] == [(r.pk, r.name, r.slug) for r in rows]
+    assert {i.locale_id for i in after} == {Locale.objects.get(language_code="en").pk}
+    assert len({i.translation_key for i in after}) == 2
+    assert [i.name for i in Participant.objects.get(pk=person.pk).interests.all()] == ["Hiking"]

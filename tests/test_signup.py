@@ -27,8 +27,9 @@ def url(programme, role="international"):
     return programme.url + programme.reverse_subpage("signup", kwargs={"role": role})
 
 
-def sent_url(programme):
-    return programme.url + programme.reverse_subpage("sent")
+def sent_url(programme, role=None):
+    """The 'check your inbox' page; after a sign-up it names the form's role."""
+    return programme.url + programme.reverse_subpage("sent") + (f"?role={role}" if role else "")
 
 
 def post(client, capture, target, data):
@@ -98,7 +99,7 @@ def test_valid_signup_creates_unconfirmed_participant_and_emails_link(
     data = signup_payload("local", interests=[str(interests[0].pk), str(interests[2].pk)])
     response = post(client, django_capture_on_commit_callbacks, url(programme, "local"), data)
     assert response.status_code == 302
-    assert response["Location"] == sent_url(programme)
+    assert response["Location"] == sent_url(programme, "local")
     p = Participant.objects.get()
     assert (p.status, p.role, p.intake, p.email) == ("unconfirmed", "local", intake,
                                                        "ana.local@example.org")
@@ -165,7 +166,7 @@ def test_duplicate_signup_resends_confirmation_without_second_row(
     post(client, django_capture_on_commit_callbacks, url(programme), data)
     again = post(client, django_capture_on_commit_callbacks, url(programme),
                  {**data, "email": "ANA.International@Example.org", "first_name": "Other"})
-    assert again.status_code == 302 and again["Location"] == sent_url(programme)
+    assert again.status_code == 302 and again["Location"] == sent_url(programme, "international")
     assert Participant.objects.count() == 1
     assert Participant.objects.get().first_name == "Ana"  # not overwritten by a stranger
     assert len(mail.outbox) == 2
@@ -233,7 +234,8 @@ def test_honeypot_stores_nothing_but_looks_the_same(client, programme, intake, s
                                                     django_capture_on_commit_callbacks):
     response = post(client, django_capture_on_commit_callbacks, url(programme),
                     signup_payload(website="http://spam.example"))
-    assert response.status_code == 302 and response["Location"] == sent_url(programme)
+    assert response.status_code == 302 and response["Location"] == sent_url(programme,
+                                                                           "international")
     assert not Participant.objects.exists() and not mail.outbox
 
 

@@ -23,6 +23,12 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_MAX_AGE": 60 * 60 * 24 * 180,
     # Seconds an email-confirmation link stays valid.
     "CONFIRM_TOKEN_MAX_AGE": 60 * 60 * 24 * 7,
+    # Spreadsheet import (admin and ``buddy_import``): the largest file accepted, in bytes;
+    # the most data rows; and, for an XLSX (a zip), the most its parts may unpack to, checked
+    # before the file is opened, so a zip bomb is refused unread.
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_UNPACKED_BYTES": 100 * 1024 * 1024,
     # Sign-up and resend attempts allowed per IP address per hour.
     "SIGNUP_RATE_LIMIT": 20,
     # Cache alias shared by every web and worker process: the per-IP rate limits and the
@@ -47,12 +53,13 @@ DEFAULTS: dict[str, object] = {
     # django-q2 queue name for the app's tasks (None = the cluster's default).
     "TASK_QUEUE": None,
     # Content-Security-Policy of the public programme pages (sign-up, private link,
-    # check-in). Scripts only from the site's own origin: nothing inline, so text a student
-    # typed can never run. Widen it if the site's BASE_TEMPLATE loads scripts from elsewhere;
-    # None sends no header (e.g. when a middleware such as django-csp sets one).
-    "PUBLIC_CSP": ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                   "img-src 'self' data: https:; object-src 'none'; base-uri 'self'; "
-                   "form-action 'self'; frame-ancestors 'self'"),
+    # check-in). Off by default: the pages render inside the site's own base template, whose
+    # inline scripts, analytics and cookie banner only the site knows, so the policy is the
+    # site's (django-csp or its own). The pages need nothing beyond 'self' (no inline script,
+    # style or handler), so they work under a strict site policy. A string sends it on these
+    # pages only; a site using django-csp leaves it None (a header set here replaces
+    # django-csp's on these pages: system check W004).
+    "PUBLIC_CSP": None,
     # Content-Security-Policy of the buddy admin screens: what the Wagtail admin allows
     # (it needs inline scripts), so no plugins, no <base> and no framing by other sites.
     "ADMIN_CSP": "object-src 'none'; base-uri 'self'; frame-ancestors 'self'",

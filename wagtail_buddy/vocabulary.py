@@ -53,6 +53,14 @@ def language_name(code: str, locale_code: str | None = None) -> str:
     return _names_in(locale_code or translation.get_language() or "en").get(code, code)
 
 
+def native_language_name(code: str) -> str:
+    """A language's name in that language, capitalised as a choice starts ("Français",
+    "Deutsch", "العربية"): what a language switcher shows, whatever the page's language."""
+    base = code.split("-")[0].split("_")[0].lower()
+    name = _names_in(code).get(base) or _names_in(base).get(base, code)
+    return name[:1].upper() + name[1:]
+
+
 def language_choices(locale_code: str | None = None) -> tuple[tuple[str, str], ...]:
     """(code, name) pairs sorted by name in the active locale."""
     return _sorted_choices(locale_code or translation.get_language() or "en")

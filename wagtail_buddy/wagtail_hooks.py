@@ -1,7 +1,9 @@
 """Wagtail wiring only: the "Buddy System" menu, admin URLs, participant lists, home panel,
 audit-log actions. The views live in ``wagtail_buddy.admin``."""
 
+from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse_lazy
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
@@ -9,17 +11,25 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from .admin import modeladmin
 from .admin import urls as admin_urls
 from .admin.intakes import intake_viewset, interest_viewset
-from .admin.modeladmin import INDEX_URL_NAME
+from .admin.modeladmin import participant_url
 from .admin.panels import BuddyHomePanel
 from .models import BuddyLogEntry, CheckIn, Intake, Match, MatchingRun, Participant
-from .permissions import can_manage_settings, can_match, can_view_participants
+from .permissions import LEVEL_PERMISSION, can_manage_settings, can_match, can_view_participants
 
 participant_admin = modeladmin.register()
 
 
 @hooks.register("register_admin_viewset")
 def register_vocabulary_viewsets():
-    return [intake_viewset, interest_viewset]
+    return [intake_viewset, interest_viewset]  # interests: a snippet viewset (translatable)
+
+
+@hooks.register("register_permissions")
+def register_buddy_permissions():
+    """The three coordinator levels (``permissions.LEVELS``) in the group editor."""
+    codenames = [name.split(".", 1)[1] for name in LEVEL_PERMISSION.values()]
+    return Permission.objects.filter(content_type__app_label="wagtail_buddy",
+                                     codename__in=codenames)
 
 
 @hooks.register("register_admin_urls")
@@ -48,7 +58,7 @@ def _go(section: str) -> str:
 buddy_menu = Menu(items=[
     PermissionMenuItem(_("Overview"), reverse_lazy("wagtail_buddy_admin:overview"),
                        icon_name="home", order=100),
-    PermissionMenuItem(_("Participants"), reverse_lazy(INDEX_URL_NAME), icon_name="group",
+    PermissionMenuItem(_("Participants"), lazy(participant_url, str)(), icon_name="group",
                        order=200),
     PermissionMenuItem(_("Matching"), _go("matching"), icon_name="cogs", order=300,
                        check=can_match),
@@ -58,7 +68,7 @@ buddy_menu = Menu(items=[
     PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
     PermissionMenuItem(_("Intakes"), reverse_lazy("wagtail_buddy_intakes:index"),
                        icon_name="date", order=800, check=can_manage_settings),
-    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:index"),
+    PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:list"),
                        icon_name="tag", order=900, check=can_manage_settings),
 ])
 
@@ -98,6 +108,16 @@ def register_buddy_log_actions(actions):
          _("Withdrawn by a coordinator")),
         ("wagtail_buddy.participant_move", _("Move to another intake"),
          _("Moved to another intake")),
+        ("wagtail_buddy.participant_ask_one_more", _("Ask for one more student"),
+         _("Asked to take one more student")),
+        ("wagtail_buddy.participant_still_waiting", _("Tell a waiting student"),
+         _("Told they are on the waiting list")),
+        ("wagtail_buddy.participant_import", _("Import from a spreadsheet"),
+         _("Imported from a spreadsheet and invited")),
+        ("wagtail_buddy.participant_import_update", _("Update from a spreadsheet"),
+         _("Updated from a spreadsheet")),
+        ("wagtail_buddy.participant_accept_invitation", _("Accept invitation"),
+         _("Invitation accepted by the student")),
         ("wagtail_buddy.run_started", _("Start matching run"), _("Matching run started")),
         ("wagtail_buddy.matching_settings", _("Change matching settings"),
          _("Matching settings changed")),

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import make_coordinator, make_programme
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import Intake, Match, Participant
 from wagtail_buddy.services import statuses
 from wagtail_buddy.services.demo import create_demo_participants
@@ -31,16 +32,16 @@ def test_other_section_cannot_read_or_change_by_url(client, small_pool, intake, 
         u("introductions", intake.pk), u("stats", intake.pk), u("run", run.pk),
         u("run_status", run.pk), u("intake_progress", intake.pk), u("match", match.pk),
         u("swap", match.pk), u("pair", waiting.pk),
-        reverse("wagtail_buddy_participant_modeladmin_inspect", args=[mentee.pk]),
+        participant_url(mentee.pk),
     ]
     for url in reads:
         response = client.get(url)
         assert response.status_code in (403, 404) or (
             response.status_code == 302 and response["Location"] == "/admin/"), url
         assert mentee.email.encode() not in response.content, url
-    listing = client.get(reverse("wagtail_buddy_participant_modeladmin_index"))
+    listing = client.get(participant_url())
     assert listing.status_code == 200 and mentee.email.encode() not in listing.content
-    export = client.get(reverse("wagtail_buddy_participant_modeladmin_index"),
+    export = client.get(participant_url(),
                         {"export": "csv"})
     assert mentee.email.encode() not in export.content
     for url, data in [
@@ -103,7 +104,7 @@ def test_lists_use_a_constant_number_of_queries(client, coordinator, programme, 
                                    starts_on=date(2027, 2, 1), ends_on=date(2027, 7, 1))
     add_pairs(intake, 10, 8, 6, seed=3)
     client.force_login(coordinator)
-    url = {"participants": reverse("wagtail_buddy_participant_modeladmin_index"),
+    url = {"participants": participant_url(),
            "overview": u("overview")}.get(view) or u(view, intake.pk)
 
     def measure() -> tuple[int, int]:
@@ -125,7 +126,7 @@ def test_lists_use_a_constant_number_of_queries(client, coordinator, programme, 
 
 def test_participant_list_paginates(client, coordinator, big_intake):
     client.force_login(coordinator)
-    response = client.get(reverse("wagtail_buddy_participant_modeladmin_index"),
+    response = client.get(participant_url(),
                           {"intake": big_intake.pk})
     body = response.content.decode()
     assert body.count('name="ids"') == 50

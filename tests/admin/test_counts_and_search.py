@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import CheckIn, Match, Participant
 from wagtail_buddy.services import decisions, stats
 
@@ -88,7 +89,7 @@ def test_every_list_finds_a_student_by_full_name_and_email(client, coordinator, 
     match = decisions.pair_manually(paired, mentor, coordinator)
     client.force_login(coordinator)
     lists = {
-        "participants": (reverse("wagtail_buddy_participant_modeladmin_index"), {}),
+        "participants": (participant_url(), {}),
         "waiting": (reverse("wagtail_buddy_admin:waiting", args=[intake.pk]), {}),
         "proposals": (reverse("wagtail_buddy_admin:proposals", args=[intake.pk]),
                       {"status": "all"}),

@@ -106,7 +106,7 @@ def test_interests_belong_to_a_programme(client, two_sections, programme, home_p
         client.post(url, {"programme": other.pk, "name": "Renamed", "active": ""})
     theirs.refresh_from_db()
     assert theirs.name == "Salsa & Tango" and theirs.active
-    listing = client.get(reverse("wagtail_buddy_interests:index")).content.decode()
+    listing = client.get(reverse("wagtail_buddy_interests:list")).content.decode()
     assert f"/edit/{salsa.pk}/" in listing and f"/edit/{theirs.pk}/" not in listing
 
     def offered(page) -> set[int]:

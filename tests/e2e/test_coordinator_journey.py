@@ -12,6 +12,7 @@ from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
 from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import Match, MatchingRun, Participant
 from wagtail_buddy.services.demo import create_demo_participants
 
@@ -58,8 +59,16 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
     base = live_server.url
     login(page, base)
 
+    # 0. Before any run the overview's to-do starts with the run, for every waiting student.
+    page.goto(f"{base}/admin/buddy/")
+    first_todo = page.locator(".buddy-todo li").first
+    assert first_todo.get_attribute("data-todo") == "run"
+    assert first_todo.inner_text().strip() == "Run matching for 60 waiting students"
+    screenshot(page, "admin-dashboard-first-run")
+
     # 1. Run matching and watch it finish; the overview then lists what to do.
-    page.goto(f"{base}/admin/buddy/intake/{intake.pk}/matching/")
+    first_todo.locator("a").click()
+    page.wait_for_url(re.compile(rf".*/intake/{intake.pk}/matching/$"))
     assert "This run replaces 0 open proposals" in page.inner_text("[data-buddy-rerun]")
     screenshot(page, "admin-matching")
     first = start_run(page, base, intake)
@@ -72,7 +81,7 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
 
     # 2. Review (weakest first, from the overview's link): confirm three, reject one.
     page.click("[data-todo=proposals] a")
-    page.wait_for_url(re.compile(r".*/proposals/\?status=proposed&order=score$"))
+    page.wait_for_url(re.compile(r".*/proposals/\?ordering=score$"))
     assert "% of the best possible" in page.inner_text("tr[data-match] .buddy-scale")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(page, "admin-proposals")
@@ -198,9 +207,9 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
     page.goto(f"{base}/admin/buddy/intake/{intake.pk}/stats/")
     assert page.locator("svg").count() >= 3
     screenshot(page, "admin-stats")
-    page.goto(f"{base}/admin/wagtail_buddy/participant/?intake={intake.pk}")
+    page.goto(base + participant_url(intake=intake.pk))
     screenshot(page, "admin-participants")
-    page.goto(f"{base}/admin/wagtail_buddy/participant/inspect/{late.pk}/")
+    page.goto(base + participant_url(late.pk))
     assert "Latecomer" in page.content()
     screenshot(page, "admin-participant")
 
@@ -215,7 +224,7 @@ def test_coordinator_journey(live_server, page, phone_page, screenshot, intake,
         ("pair", f"/admin/buddy/participant/{cancelled.mentee_id}/pair/"),
         ("introductions", f"/admin/buddy/intake/{intake.pk}/introductions/?show=all"),
         ("stats", f"/admin/buddy/intake/{intake.pk}/stats/"),
-        ("participants", f"/admin/wagtail_buddy/participant/?intake={intake.pk}"),
+        ("participants", participant_url(intake=intake.pk)),
     ]:
         phone_page.goto(base + path)
         width = phone_page.evaluate("document.documentElement.scrollWidth")

@@ -7,11 +7,14 @@ a phone the first participant is on the first screen with the filters collapsed.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import make_coordinator
 from tests.e2e.test_coordinator_journey import login
 from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,7 +70,7 @@ def test_desktop_list_is_readable(live_server, browser, screenshot, intake, djan
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
     page = context.new_page()
     login(page, live_server.url)
-    page.goto(f"{live_server.url}/admin/wagtail_buddy/participant/?intake={intake.pk}")
+    page.goto(live_server.url + participant_url(intake=intake.pk))
     found = layout(page)
     screenshot(page, f"admin-participants-{width}")
     assert "buddy" in [h.lower() for h in found["head"]]
@@ -85,6 +88,15 @@ def test_desktop_list_is_readable(live_server, browser, screenshot, intake, djan
     box = signed_up.bounding_box()
     assert box["x"] + box["width"] <= width, "the sign-up date is off screen"
     assert page.evaluate(MID_WORD_BREAKS) == []
+    # Dates in the admin user's locale, never the US month/day/year.
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", page.inner_text(".listing"))
+    # Rows as dense as the neighbouring buddy lists': the same cell padding and text size.
+    cell = page.evaluate("""() => { const td = document.querySelector('.listing tbody td');
+      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize, s.lineHeight]; }""")
+    page.goto(f"{live_server.url}/admin/buddy/intake/{intake.pk}/waiting/")
+    neighbour = page.evaluate("""() => { const td = document.querySelector('.listing tbody td');
+      const s = getComputedStyle(td); return [s.paddingTop, s.fontSize, s.lineHeight]; }""")
+    assert cell == neighbour
     context.close()
 
 
@@ -93,7 +105,7 @@ def test_phone_list_shows_participants_first(live_server, phone_page, screenshot
     make_coordinator(django_user_model, "coordinator", intake.programme)
     create_demo_participants(intake, 30, 20, seed=5)
     login(phone_page, live_server.url)
-    phone_page.goto(f"{live_server.url}/admin/wagtail_buddy/participant/?intake={intake.pk}")
+    phone_page.goto(live_server.url + participant_url(intake=intake.pk))
     found = layout(phone_page)
     screenshot(phone_page, "admin-phone-participants")
     assert found["width"] <= 380, "the page scrolls sideways"

@@ -1,4 +1,5 @@
-"""``migrate wagtail_buddy zero`` on PostgreSQL: exits 0 and leaves a working page tree.
+"""``migrate wagtail_buddy zero`` on PostgreSQL: exits 0 and leaves a working page tree and
+an admin that answers before the settings are edited.
 
 SQLite is covered by tests/test_install_readme.py, which follows the README's "Remove"
 steps in a fresh ``wagtail start`` project.
@@ -48,6 +49,12 @@ assert [problems for problems in Page.find_problems() if problems] == []
 assert Client().get("/").status_code == 200
 for page in Page.objects.all():
     page.specific  # no PageClassNotFoundError
+# Still installed (settings not edited yet): the admin leaves the dropped tables alone.
+from django.contrib.auth import get_user_model
+admin = Client()
+admin.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "pw"))
+for url in ("/admin/", "/admin/reports/site-history/"):
+    assert admin.get(url).status_code == 200, url
 print("AFTER", Page.objects.get(pk=home.pk).numchild)
 """
 

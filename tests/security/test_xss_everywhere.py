@@ -19,7 +19,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from wagtail_buddy.admin.modeladmin import index_url, inspect_url
+from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import CheckIn, Match, Participant
 from wagtail_buddy.services import checkins, runs, tokens
 
@@ -171,10 +171,10 @@ def admin_pages(journey, intake) -> dict[str, str]:
         "swap": admin("swap", match.pk),
         "cancel": admin("cancel", match.pk),
         "pair": admin("pair", mentee.pk),
-        "participant list": index_url(),
-        "participant search": index_url() + "?q=script",
-        "inspect mentee": inspect_url(mentee.pk),
-        "inspect mentor": inspect_url(journey["people"]["local"].pk),
+        "participant list": participant_url(),
+        "participant search": participant_url() + "?q=script",
+        "inspect mentee": participant_url(mentee.pk),
+        "inspect mentor": participant_url(journey["people"]["local"].pk),
         "wagtail admin home": reverse("wagtailadmin_home"),
         "site history report": reverse("wagtailadmin_reports:site_history"),
     }
@@ -199,12 +199,12 @@ def test_exports_carry_hostile_input_as_text(client, coordinator, journey):
     from openpyxl import load_workbook
 
     client.force_login(coordinator)
-    csv_response = client.get(index_url(), {"export": "csv"})
+    csv_response = client.get(participant_url(), {"export": "csv"})
     assert csv_response.status_code == 200
     rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"), newline="")))
     cells = [cell for row in rows[1:] for cell in row]
     assert cells.count(PAYLOAD) >= 2 * 4, "names, universities... come back as typed"
-    xlsx = client.get(index_url(), {"export": "xlsx"})
+    xlsx = client.get(participant_url(), {"export": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     typed = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == PAYLOAD]
     assert len(typed) >= 2 * 4 and {c.data_type for c in typed} == {"s"}

@@ -1,4 +1,5 @@
-"""Intakes and the interest vocabulary, managed with Wagtail's own ModelViewSet.
+"""Intakes (Wagtail's ModelViewSet) and the interest vocabulary (a snippet, so that
+wagtail-localize and ``simple_translation`` offer to translate it).
 
 Intakes and interests are scoped like everything else: a coordinator sees, edits and
 creates them only for the programmes of their groups (``ProgrammeScopedPolicy``); the
@@ -15,6 +16,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..compat import register_permission_policy
 from ..models import Intake, Interest
@@ -45,7 +48,8 @@ class ProgrammeScopedPolicy(ModelPermissionPolicy):
 
 intake_permission_policy = ProgrammeScopedPolicy(Intake)
 register_permission_policy(Intake, intake_permission_policy)
-register_permission_policy(Interest, ProgrammeScopedPolicy(Interest))
+interest_permission_policy = ProgrammeScopedPolicy(Interest)
+register_permission_policy(Interest, interest_permission_policy)
 
 
 class ProgrammeScopedForm(WagtailAdminModelForm):
@@ -116,18 +120,40 @@ class IntakeViewSet(ProgrammeScopedViewSet):
     search_fields = ["name"]
 
 
-class InterestViewSet(ProgrammeScopedViewSet):
+class InterestIndexView(snippet_views.IndexView):
+    def get_base_queryset(self):
+        return (super().get_base_queryset().select_related("programme")
+                .filter(programme__in=programmes_for_user(self.request.user)))
+
+
+class InterestViewSet(SnippetViewSet):
+    """Interests are snippets: with ``WAGTAIL_I18N_ENABLED`` the listing has a locale
+    filter and the translation apps add their Translate action. A translation only names
+    the interest in its language (see ``Interest``)."""
+
     model = Interest
     icon = "tag"
     menu_label = _("Interests")
     add_to_admin_menu = False
     url_prefix = "buddy/interests"
-    name = "wagtail_buddy_interests"
+    admin_url_namespace = "wagtail_buddy_interests"
+    permission_policy = interest_permission_policy
+    index_view_class = InterestIndexView
+    edit_view_class = scoped(snippet_views.EditView)
+    delete_view_class = scoped(snippet_views.DeleteView)
+    copy_view_class = scoped(snippet_views.CopyView)
+    history_view_class = scoped(snippet_views.HistoryView)
+    usage_view_class = scoped(snippet_views.UsageView)
+    inspect_view_class = scoped(snippet_views.InspectView)
     edit_handler = ObjectList([FieldPanel("programme"), FieldPanel("name"),
                                FieldPanel("active")], base_form_class=ProgrammeScopedForm)
     list_display = ["name", "programme", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
+
+    def register_chooser_viewset(self) -> None:
+        """No snippet chooser: nothing picks an interest in the admin, and its unscoped
+        routes would list every section's interests."""
 
 
 intake_viewset = IntakeViewSet()

@@ -13,22 +13,24 @@ from django.contrib import messages
 from django.contrib.admin import SimpleListFilter, display
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import Permission
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import re_path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
-from ..models import BuddyLogEntry, Intake, Language, Match, Participant
-from ..permissions import can_view_participants, programmes_for_user
+from ..models import BuddyLogEntry, Language, Match, Participant
+from ..permissions import VIEW
 from ..services import exports, stats
+from .access import policy_for
 from .forms import ParticipantBulkForm
 from .params import parse_id, parse_month, without_nul
 from .search import search_people
@@ -42,7 +44,7 @@ def invalid_filter(request, list_filter, queryset):
 
 
 def _user_participants(request):
-    return Participant.objects.for_user(request.user)
+    return policy_for(request.user).participants()
 
 
 class IntakeFilter(SimpleListFilter):
@@ -50,9 +52,8 @@ class IntakeFilter(SimpleListFilter):
     parameter_name = "intake"
 
     def lookups(self, request, model_admin):
-        intakes = Intake.objects.filter(
-            programme__in=programmes_for_user(request.user)).select_related("programme")
-        return [(str(i.pk), f"{i.programme.display_name} · {i.name}") for i in intakes]
+        return [(str(i.pk), f"{i.programme.display_name} · {i.name}")
+                for i in policy_for(request.user).intakes()]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -63,20 +64,9 @@ class IntakeFilter(SimpleListFilter):
         return queryset.filter(intake_id=intake_id)
 
 
-class UniversityFilter(SimpleListFilter):
-    title = _("university")
-    parameter_name = "university"
-
-    def lookups(self, request, model_admin):
-        names = (_user_participants(request).order_by("university").values_list(
-            "university", flat=True).distinct()[:60])
-        return [(name, name) for name in names if name]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(university=self.value()) if self.value() else queryset
-
-
 class NationalityFilter(SimpleListFilter):
+    """Countries by name (a plain field filter would list codes)."""
+
     title = _("nationality")
     parameter_name = "nationality"
 
@@ -90,6 +80,9 @@ class NationalityFilter(SimpleListFilter):
 
 
 class LanguageFilter(SimpleListFilter):
+    """Languages the user's participants speak (a related-field filter needs a Django admin
+    site, which wagtail-modeladmin does not have)."""
+
     title = _("language")
     parameter_name = "language"
 
@@ -126,62 +119,53 @@ class ArrivalMonthFilter(SimpleListFilter):
         return queryset.filter(arrival_date__year=month[0], arrival_date__month=month[1])
 
 
-class ExtraAnswersFilter(SimpleListFilter):
+class ChoiceFilter(SimpleListFilter):
+    """A filter declared as ``options``: value -> (label, the narrowing of the queryset)."""
+
+    options: dict = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _narrow) in self.options.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.options.get(self.value())
+        return choice[1](queryset) if choice else queryset
+
+
+NO_ANSWERS = Q(extra_answers={}) | Q(extra_answers__isnull=True)
+
+
+class ExtraAnswersFilter(ChoiceFilter):
     title = _("answers to extra questions")
     parameter_name = "extra"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Has answers")), ("no", _("No answers"))]
-
-    def queryset(self, request, queryset):
-        empty = Q(extra_answers={}) | Q(extra_answers__isnull=True)
-        if self.value() == "yes":
-            return queryset.exclude(empty)
-        if self.value() == "no":
-            return queryset.filter(empty)
-        return queryset
+    options = {"yes": (_("Has answers"), lambda qs: qs.exclude(NO_ANSWERS)),
+               "no": (_("No answers"), lambda qs: qs.filter(NO_ANSWERS))}
 
 
-class CheckInFilter(SimpleListFilter):
+class CheckInFilter(ChoiceFilter):
     title = _("check-in")
     parameter_name = "checkin"
-
-    def lookups(self, request, model_admin):
-        return [("follow", _("Not met yet, or not answered"))]
-
-    def queryset(self, request, queryset):
-        if self.value() != "follow":
-            return queryset
-        return queryset.filter(pk__in=stats.checkins_to_follow().values("participant_id"))
+    options = {"follow": (_("Not met yet, or not answered"), lambda qs: qs.filter(
+        pk__in=stats.checkins_to_follow().values("participant_id")))}
 
 
-class FreePlacesFilter(SimpleListFilter):
+class FreePlacesFilter(ChoiceFilter):
     title = _("free places")
     parameter_name = "free"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Buddies with a free place"))]
-
-    def queryset(self, request, queryset):
-        if self.value() != "yes":
-            return queryset
-        return queryset.filter(pk__in=Participant.objects.with_free_places().values("pk"))
+    options = {"yes": (_("Buddies with a free place"), lambda qs: qs.filter(
+        pk__in=Participant.objects.with_free_places().values("pk")))}
 
 
 class ParticipantPermissionHelper(PermissionHelper):
     """Read-only lists: view permission, scoped per programme by the queryset and here."""
 
     def user_can_list(self, user):
-        return can_view_participants(user)
+        return policy_for(user).allows(VIEW)
 
     def user_can_inspect_obj(self, user, obj):
-        # Called once per row by the list's buttons: the programme ids are cached per request
-        # user, so a page of 50 rows costs one query, not 50.
-        if not can_view_participants(user):
-            return False
-        if not hasattr(user, "_buddy_programme_ids"):
-            user._buddy_programme_ids = set(programmes_for_user(user).values_list("pk", flat=True))
-        return obj.intake.programme_id in user._buddy_programme_ids
+        # Called once per row by the list's buttons: the policy keeps the programme ids for
+        # the request, so a page of 50 rows costs one query, not 50.
+        return policy_for(user).may_see(obj)
 
     def user_can_create(self, user):
         return False
@@ -191,6 +175,12 @@ class ParticipantPermissionHelper(PermissionHelper):
 
     def user_can_delete_obj(self, user, obj):
         return False
+
+
+class ParticipantButtonHelper(ButtonHelper):
+    """Row buttons styled like those of the other buddy lists."""
+
+    default_button_classnames = ["button", "button-small", "button-secondary"]
 
 
 class ParticipantIndexView(IndexView):
@@ -203,7 +193,7 @@ class ParticipantIndexView(IndexView):
         except IncorrectLookupParameters:  # a malformed ordering or lookup in the URL
             messages.error(request, _("The list could not be filtered that way; showing all "
                                       "participants."))
-            return HttpResponseRedirect(index_url())
+            return HttpResponseRedirect(participant_url())
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         fmt = "xlsx" if spreadsheet_format == "xlsx" else "csv"
@@ -256,6 +246,7 @@ class ParticipantAdmin(ModelAdmin):
     inspect_view_enabled = True
     history_view_enabled = False  # the inspect view shows the history, scoped per programme
     permission_helper_class = ParticipantPermissionHelper
+    button_helper_class = ParticipantButtonHelper
     index_view_class = ParticipantIndexView
     inspect_view_class = ParticipantInspectView
     index_template_name = "wagtail_buddy/admin/participants/index.html"
@@ -263,7 +254,7 @@ class ParticipantAdmin(ModelAdmin):
     list_display = ("select_box", "full_name", "role", "status", "buddy", "waiting_since",
                     "nationality_name", "language_codes", "university", "arrival_date", "intake",
                     "signed_up")
-    list_filter = ("role", "status", IntakeFilter, UniversityFilter, NationalityFilter,
+    list_filter = ("role", "status", IntakeFilter, "university", NationalityFilter,
                    LanguageFilter, ArrivalMonthFilter, ExtraAnswersFilter, CheckInFilter,
                    FreePlacesFilter)
     search_fields = ("first_name", "last_name", "email")
@@ -271,6 +262,11 @@ class ParticipantAdmin(ModelAdmin):
     list_per_page = 50
     list_export = ("id",)  # shows the export buttons; the columns come from services.exports
     export_filename = "participants"
+
+    def get_permissions_for_registration(self):
+        """None: the buddy permissions reach the group editor through the explicit
+        ``register_permissions`` hook in ``wagtail_hooks``, not as a side effect of this list."""
+        return Permission.objects.none()
 
     def get_admin_urls_for_registration(self):
         """Only the list and the profile: nobody creates, edits or deletes participants here,
@@ -283,8 +279,7 @@ class ParticipantAdmin(ModelAdmin):
     def inspect_view(self, request, instance_pk):
         """Permission first, then the id checked and looked up among the user's participants:
         the answer (403 / 404) never tells whether another programme's id exists."""
-        if not can_view_participants(request.user):
-            raise PermissionDenied
+        policy_for(request.user).require(VIEW)
         pk = parse_id(unquote(instance_pk))
         if pk is None or not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
@@ -301,7 +296,7 @@ class ParticipantAdmin(ModelAdmin):
         last_ended = (Match.objects.filter(mentee=OuterRef("pk"), ended_at__isnull=False)
                       .order_by("-ended_at").values("ended_at")[:1])
         return (
-            Participant.objects.for_user(request.user)
+            policy_for(request.user).participants()
             .annotate(last_ended=Subquery(last_ended))
             .prefetch_related(
                 Prefetch("languages", queryset=Language.objects.only("code")),
@@ -344,12 +339,12 @@ class ParticipantAdmin(ModelAdmin):
         if obj.status != Participant.Status.WAITING or not obj.confirmed_at:
             return "–"
         since = max(filter(None, [obj.confirmed_at, getattr(obj, "last_ended", None)]))
-        return formats.date_format(timezone.localtime(since), "SHORT_DATE_FORMAT")
+        return formats.date_format(timezone.localtime(since), "DATE_FORMAT")
 
     @staticmethod
     @display(description=_("signed up"), ordering="created_at")
     def signed_up(obj):
-        return formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATE_FORMAT")
+        return formats.date_format(timezone.localtime(obj.created_at), "DATE_FORMAT")
 
     @staticmethod
     @display(description=_("nationality"))
@@ -363,20 +358,20 @@ class ParticipantAdmin(ModelAdmin):
 
 
 
-INDEX_URL_NAME = "wagtail_buddy_participant_modeladmin_index"
-INSPECT_URL_NAME = "wagtail_buddy_participant_modeladmin_inspect"
+def participant_url(pk: int | None = None, **query) -> str:
+    """The participant list (``query`` as its filters), or one participant's profile.
 
-
-def index_url() -> str:
-    return reverse(INDEX_URL_NAME)
-
-
-def inspect_url(pk: int) -> str:
-    return reverse(INSPECT_URL_NAME, args=[pk])
+    The one way the rest of the package and the tests reach these screens: no modeladmin
+    URL name or helper is used outside this module.
+    """
+    if pk is not None:
+        return reverse("wagtail_buddy_participant_modeladmin_inspect", args=[pk])
+    url = reverse("wagtail_buddy_participant_modeladmin_index")
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def register() -> ParticipantAdmin:
-    """Register the lists with Wagtail (URLs and the model's permissions in the group editor)."""
+    """Register the list's URLs with Wagtail (permissions: ``register_permissions`` hook)."""
     participant_admin = ParticipantAdmin()
     participant_admin.register_with_wagtail()
     return participant_admin

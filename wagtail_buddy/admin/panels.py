@@ -6,6 +6,7 @@ from wagtail.admin.ui.components import Component
 
 from ..models import Intake
 from ..permissions import can_view_participants, programmes_for_user
+from ..schema import table_exists
 from ..services.stats import intake_summary
 
 
@@ -27,4 +28,4 @@ class BuddyHomePanel(Component):
 
     @staticmethod
     def is_shown(user) -> bool:
-        return can_view_participants(user)
+        return can_view_participants(user) and table_exists(Intake)

@@ -3,6 +3,7 @@
 from .audit import BuddyLogEntry
 from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
+from .importing import ImportMapping, ImportUpload
 from .matching import Match, MatchingRun
 from .participant import Participant
 from .programme import BuddyProgrammePage, Intake
@@ -14,6 +15,8 @@ __all__ = [
     "BuddyProgrammePage",
     "CheckIn",
     "EmailAttempt",
+    "ImportMapping",
+    "ImportUpload",
     "Intake",
     "IntakeStats",
     "Interest",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .programme import Intake, coordinated_programmes
-from .vocabulary import Interest, Language
+from .vocabulary import Interest, Language, interest_names
 
 #: The permission that lets a coordinator see participants (the "view" level) at all.
 VIEW_PERMISSION = "wagtail_buddy.view_participant"
@@ -25,6 +25,8 @@ class Role(models.TextChoices):
 
 class Status(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Email not confirmed")
+    # Imported by a coordinator: emailed an invitation, has not checked and confirmed yet.
+    INVITED = "invited", _("Invited")
     WAITING = "waiting", _("Waiting for a match")
     PROPOSED = "proposed", _("Match proposed")
     MATCHED = "matched", _("Matched")
@@ -53,7 +55,8 @@ class ParticipantQuerySet(models.QuerySet):
 
     def matchable(self):
         """Confirmed, not withdrawn: the pool a matching run may draw from."""
-        return self.exclude(status__in=[Status.UNCONFIRMED, Status.WITHDRAWN, Status.ENDED])
+        return self.exclude(status__in=[Status.UNCONFIRMED, Status.INVITED, Status.WITHDRAWN,
+                                        Status.ENDED])
 
     def free_places(self):
         """Matchable local buddies, each with ``free``: places minus active matches (one
@@ -104,8 +107,9 @@ class Participant(models.Model):
         _("phone or messenger"), max_length=60, blank=True,
         help_text=_("Shared with your buddy once you are matched."),
     )
+    # Null only while invited (an import may not have it); the form asks for it.
     birth_year = models.PositiveSmallIntegerField(
-        _("year of birth"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        _("year of birth"), null=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     gender_preference = models.CharField(
@@ -139,11 +143,20 @@ class Participant(models.Model):
     )
     extra_answers = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
     # Consent and lifecycle
-    consent_at = models.DateTimeField(_("privacy consent given at"))
+    # Null while invited: nobody consents on a person's behalf.
+    consent_at = models.DateTimeField(_("privacy consent given at"), null=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=32)
+    # The language of the privacy notice shown, and the page revision it came from: which
+    # translation's text was accepted (see ProgrammeTextsMixin.consent_terms).
+    consent_language = models.CharField(_("privacy notice language"), max_length=16,
+                                        blank=True)
+    consent_revision = models.PositiveIntegerField(_("privacy notice page revision"),
+                                                   null=True, blank=True)
     charter_accepted_at = models.DateTimeField(_("charter accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the buddy answered "yes" to "can you take one more student?" (capacity + 1).
+    one_more_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
     # A withdrawn student's new sign-up (the form as sent), applied only once the address
@@ -186,6 +199,11 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def shown_interests(self) -> list[str]:
+        """The interests' names in the active language (translations where there are)."""
+        return sorted(interest_names(self.interests.all()), key=str.casefold)
 
     @property
     def is_local(self) -> bool:

@@ -1,10 +1,8 @@
-import hashlib
-import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import models
-from django.utils.html import strip_tags
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -14,8 +12,15 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 
-from ..caching import forget, remember, site_root_paths
+from ..caching import forget
 from ..conf import buddy_settings
+from ..content_security import add_policy
+from .programme_context import PublicContextMixin
+from .programme_copies import CanonicalCopyMixin, open_intake_key
+from .programme_texts import ProgrammeTextsMixin, has_text
+
+__all__ = ["BuddyProgrammePage", "ExtraQuestionBlock", "Intake", "canonical_only",
+           "coordinated_programmes", "forget_open_intake", "has_text", "open_intake_key"]
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -45,19 +50,6 @@ class ExtraQuestionBlock(blocks.StructBlock):
         icon = "help"
 
 
-def has_text(rich_text: str | None) -> bool:
-    """Whether rich text has anything to read (Draftail leaves ``<p></p>`` when emptied)."""
-    return bool(strip_tags(rich_text or "").strip())
-
-
-# translation_key -> id of the first-created copy (see BuddyProgrammePage.canonical_pk).
-_CANONICAL_PKS: dict[uuid.UUID, int] = {}
-
-
-def open_intake_key(programme_pk: int | None) -> str:
-    return f"wagtail_buddy:open-intake:{programme_pk}"
-
-
 def coordinated_programmes(user) -> models.QuerySet:
     """The programme pages ``user`` coordinates: all for a superuser, those of their groups
     for anyone else, none for an anonymous or inactive user. ``permissions.programmes_for_user``
@@ -78,7 +70,8 @@ def canonical_only(pages: models.QuerySet) -> models.QuerySet:
     return pages.filter(pk__in=firsts)
 
 
-class BuddyProgrammePage(RoutablePageMixin, Page):
+class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMixin,
+                         PublicContextMixin, Page):
     """One section's buddy programme: intro, sign-up routes, texts and matching settings.
 
     Translated copies of the page (``WAGTAIL_I18N_ENABLED``) share one set of intakes
@@ -142,14 +135,16 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         verbose_name_plural = _("buddy programme pages")
 
     def serve(self, request, *args, **kwargs):
-        """Every public page of the programme carries the Content-Security-Policy. The
-        request first gets the site root paths, so that every URL rendered for it (also other
-        pages' ``{% pageurl %}``) survives a cache outage."""
+        """Every public page of the programme carries ``PUBLIC_CSP`` when one is set
+        (off by default: see ``content_security``). The request first gets the site root
+        paths, so that every URL rendered for it (also other pages' ``{% pageurl %}``)
+        survives a cache outage."""
         self._get_site_root_paths(request)
-        response = super().serve(request, *args, **kwargs)
-        policy = buddy_settings.PUBLIC_CSP
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+        with translation.override(self.written_language()):  # see catalogues
+            response = super().serve(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+        add_policy(request, response, buddy_settings.PUBLIC_CSP)
         return response
 
     def with_content_json(self, content):
@@ -162,106 +157,8 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
         return page
 
     @property
-    def canonical(self) -> "BuddyProgrammePage":
-        """The copy that owns intakes and participants (the first-created translation)."""
-        cached = self.__dict__.get("_canonical")
-        if cached is None:
-            cached = self._copy(self.canonical_pk())  # usually this page: no query at all
-            if cached is None:  # the remembered copy was deleted since
-                cached = self._copy(self.canonical_pk(fresh=True)) or self
-            self._remember_canonical(cached)
-        return cached
-
-    def _copy(self, pk: int | None) -> "BuddyProgrammePage | None":
-        if pk is None or pk == self.pk:
-            return self
-        return BuddyProgrammePage.objects.filter(pk=pk).first()
-
-    def canonical_pk(self, *, fresh: bool = False) -> int | None:
-        """The canonical copy's id, remembered per process: ids only grow, so it changes
-        only if that copy is deleted, which ``current_intake`` notices and re-reads."""
-        if not fresh and self.translation_key in _CANONICAL_PKS:
-            return _CANONICAL_PKS[self.translation_key]
-        first = (BuddyProgrammePage.objects.filter(translation_key=self.translation_key)
-                 .order_by("pk").values_list("pk", flat=True).first())
-        if first is not None:
-            _CANONICAL_PKS[self.translation_key] = first
-        return first
-
-    def _remember_canonical(self, canonical: "BuddyProgrammePage") -> None:
-        canonical.__dict__["_canonical"] = canonical  # the canonical copy knows it is one
-        self.__dict__["_canonical"] = canonical
-
-    @property
-    def has_privacy_notice(self) -> bool:
-        """Sign-up stays closed without one: students consent to what it says."""
-        return has_text(self.canonical.privacy_notice)
-
-    @property
     def display_name(self) -> str:
         return self.section_name or self.title
-
-    @property
-    def current_intake(self) -> "Intake | None":
-        """The intake open for sign-up, through the canonical copy (one query)."""
-        owner = self.canonical_pk()
-        intake = self._open_intake(owner)
-        if intake is None and owner != self.pk:  # was the remembered copy deleted since?
-            fresh = self.canonical_pk(fresh=True)
-            if fresh != owner:
-                intake = self._open_intake(fresh)
-        return intake
-
-    @staticmethod
-    def _open_intake(programme_pk: int | None) -> "Intake | None":
-        return remember(open_intake_key(programme_pk), lambda: (
-            Intake.objects.filter(programme_id=programme_pk, signup_open=True)
-            .order_by("-starts_on", "-pk").first()))
-
-    def consent_version(self) -> str:
-        """A short fingerprint of the privacy notice and charter a participant agreed to."""
-        text = f"{self.privacy_notice}\x00{self.charter}".encode()
-        return hashlib.sha256(text).hexdigest()[:12]
-
-    # --- public pages (views in wagtail_buddy.views.public) ---------------------------
-
-    def _get_site_root_paths(self, cache_object=None, **kwargs):
-        """Wagtail's per-object copy of the site root paths, read without failing when the
-        cache is down (every ``url`` of this page goes through here)."""
-        holder = cache_object or kwargs.get("request") or self
-        if not hasattr(holder, "_wagtail_cached_site_root_paths"):
-            holder._wagtail_cached_site_root_paths = site_root_paths()
-        return holder._wagtail_cached_site_root_paths
-
-    def url_as_requested(self, request) -> str:
-        """This page's path as the visitor reached it: the same language prefix (``/fr/``)
-        and host, so every link on a public page keeps the student's language. Derived from
-        the request, with no site-root lookup (a cache read) on the sign-up path."""
-        known = request.__dict__.setdefault("_buddy_page_urls", {})
-        if self.pk in known:
-            return known[self.pk]
-        match = getattr(request, "routable_resolver_match", None)
-        route = self.reverse_subpage(match.url_name, args=match.args, kwargs=match.kwargs) \
-            if match is not None else ""
-        path = getattr(request, "path", "")
-        if not getattr(request, "is_preview", False) and path.endswith("/" + route):
-            url = path[: len(path) - len(route)]
-        else:
-            url = self.get_url(request) or "/"
-        known[self.pk] = url
-        return url
-
-    def get_context(self, request, *args, **kwargs) -> dict:
-        """Adds the base template setting, the open intake and the two sign-up entries."""
-        context = super().get_context(request, *args, **kwargs)
-        context["buddy_base_template"] = buddy_settings.BASE_TEMPLATE
-        base = self.url_as_requested(request)
-        context.update(self.public_views().signup_entries(self, base))
-        context["page_url"] = base
-        context["buddy_timeline"] = {"confirm_days": buddy_settings.UNCONFIRMED_PURGE_DAYS,
-                                     "checkin_weeks": buddy_settings.CHECKIN_WEEKS}
-        context["request_link_url"] = base + self.reverse_subpage("request_link")
-        return context
 
     def public_views(self):
         """``views.public``, which every route and the sign-up entries go through: the
@@ -287,6 +184,10 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     def confirm_route(self, request, token: str):
         return self.public_views().confirm_view(request, self, token)
 
+    @path("invitation/<str:token>/", name="invitation")
+    def invitation_route(self, request, token: str):
+        return self.public_views().invitation_view(request, self, token)
+
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
         return self.public_views().participant_view(request, self, token)
@@ -306,14 +207,6 @@ class BuddyProgrammePage(RoutablePageMixin, Page):
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):
         return self.public_views().checkin_view(request, self, token)
-
-    def extra_question_specs(self, role: str) -> list[dict]:
-        """The plain dicts of the extra questions that apply to ``role``."""
-        return [
-            dict(block.value) | {"choices": list(block.value["choices"])}
-            for block in self.canonical.extra_questions
-            if block.value["roles"] in ("both", role)
-        ]
 
 
 class Intake(models.Model):

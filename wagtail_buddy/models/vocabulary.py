@@ -1,8 +1,13 @@
+from collections.abc import Iterable
+
 from django.db import models
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale, TranslatableMixin
 
 from ..caching import forget, remember
+from ..catalogues import base_code
 from ..vocabulary import language_name
 from .programme import BuddyProgrammePage
 
@@ -23,11 +28,14 @@ class Language(models.Model):
         return language_name(self.code)
 
 
-class Interest(models.Model):
+class Interest(TranslatableMixin, models.Model):
     """A hobby or interest from one programme's controlled vocabulary.
 
     Interests belong to the programme's canonical copy, so its translated copies offer the
-    same ones, and one section's coordinators never see or change another's.
+    same ones, and one section's coordinators never see or change another's. An interest is
+    translated like any Wagtail snippet (wagtail-localize or ``simple_translation``): the
+    copies share its ``translation_key``, and the first-created one (the *source*) is the
+    identity participants choose and the engine matches on; the others only name it.
     """
 
     programme = models.ForeignKey(
@@ -44,14 +52,14 @@ class Interest(models.Model):
         help_text=_("Inactive interests stay on existing profiles but are no longer offered."),
     )
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
         verbose_name = _("interest")
         verbose_name_plural = _("interests")
         constraints = [
-            models.UniqueConstraint(fields=["programme", "name"],
+            models.UniqueConstraint(fields=["programme", "locale", "name"],
                                     name="wagtail_buddy_interest_name_per_programme"),
-            models.UniqueConstraint(fields=["programme", "slug"],
+            models.UniqueConstraint(fields=["programme", "locale", "slug"],
                                     name="wagtail_buddy_interest_slug_per_programme"),
         ]
 
@@ -63,11 +71,17 @@ class Interest(models.Model):
             self.slug = self.free_slug()
         super().save(*args, **kwargs)
 
+    def get_default_locale(self) -> Locale:
+        """A new interest is in its programme page's language."""
+        if self.programme_id:
+            return Locale.objects.get(pk=self.programme.locale_id)
+        return super().get_default_locale()
+
     def free_slug(self) -> str:
-        """A slug from the name, unique within the programme ("-2", "-3"... if taken)."""
+        """A slug from the name, unique within the programme and locale ("-2", "-3"...)."""
         base = slugify(self.name, allow_unicode=False)[:70] or "interest"
         taken = set(Interest.objects.filter(programme_id=self.programme_id,
-                                            slug__startswith=base)
+                                            locale_id=self.locale_id, slug__startswith=base)
                     .exclude(pk=self.pk).values_list("slug", flat=True))
         slug, n = base, 2
         while slug in taken:
@@ -75,11 +89,39 @@ class Interest(models.Model):
         return slug
 
     @classmethod
-    def offered_choices(cls, programme_id: int) -> list[tuple[int, str]]:
-        """``(id, name)`` of the interests a programme offers on sign-up forms (cached)."""
-        return remember(offered_key(programme_id), lambda: list(
-            cls.objects.filter(programme_id=programme_id, active=True).order_by("name")
-            .values_list("pk", "name")))
+    def offered_choices(cls, programme_id: int, language: str | None = None
+                        ) -> list[tuple[int, str]]:
+        """``(source id, name in language)`` of the interests a programme offers on sign-up
+        forms, sorted by that name (the programme's rows are cached, not the languages)."""
+        rows = remember(offered_key(programme_id), lambda: list(
+            cls.objects.filter(programme_id=programme_id).order_by("pk").values_list(
+                "pk", "translation_key", "name", "active", "locale__language_code")))
+        names = _names_in_language(rows, language)
+        sources: dict = {}
+        for pk, key, name, active, _code in rows:
+            sources.setdefault(key, (pk, name, active))
+        offered = [(pk, names.get(key, name)) for key, (pk, name, active) in sources.items()
+                   if active]
+        return sorted(offered, key=lambda choice: choice[1].casefold())
+
+
+def _names_in_language(rows: Iterable[tuple], language: str | None) -> dict:
+    """translation_key -> the name in ``language`` (the active one by default)."""
+    wanted = base_code(language or translation.get_language())
+    return {key: name for _pk, key, name, _active, code in rows if base_code(code) == wanted}
+
+
+def interest_names(interests: Iterable[Interest], language: str | None = None) -> list[str]:
+    """The names of (source) ``interests`` in ``language`` (the active one by default), in
+    the order given: one query for all."""
+    interests = list(interests)
+    if not interests:
+        return []
+    rows = Interest.objects.filter(
+        translation_key__in={i.translation_key for i in interests}).values_list(
+        "pk", "translation_key", "name", "active", "locale__language_code")
+    names = _names_in_language(rows, language)
+    return [names.get(i.translation_key, i.name) for i in interests]
 
 
 def offered_key(programme_id: int | None) -> str:

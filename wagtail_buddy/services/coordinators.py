@@ -16,9 +16,13 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
 from ..models import BuddyProgrammePage
 from ..permissions import LEVELS
+from ..schema import table_exists
+
+APP_LABEL = "wagtail_buddy"
 
 
 def level_permissions(level: str) -> list[Permission]:
@@ -69,3 +73,37 @@ def set_coordinator_groups(page: BuddyProgrammePage, groups) -> None:
     through.objects.filter(**{f"{own}_id": page.pk}).delete()
     through.objects.bulk_create(
         [through(**{f"{own}_id": page.pk, f"{other}_id": g.pk}) for g in groups])
+
+
+@transaction.atomic
+def remove_coordinator_groups() -> tuple[list[str], list[str]]:
+    """For removing the app: every group that coordinates a programme or holds one of the
+    app's permissions loses those permissions; a group left with nothing but Wagtail admin
+    access (what ``buddy_coordinators`` makes) is deleted, so its members lose the admin
+    login it gave them. A group the site uses for more keeps everything else. Returns the
+    names of the groups (deleted, kept). Safe to run twice, and after ``migrate ... zero``
+    (then the groups are found by their permissions alone)."""
+    groups = Group.objects.filter(permissions__content_type__app_label=APP_LABEL)
+    attached = table_exists(BuddyProgrammePage.coordinator_groups.through)
+    if attached:
+        groups = groups | Group.objects.filter(buddy_programmes__isnull=False)
+    deleted, kept = [], []
+    for group in groups.distinct().order_by("name"):
+        group.permissions.remove(*group.permissions.filter(content_type__app_label=APP_LABEL))
+        if attached:
+            group.buddy_programmes.clear()
+        if only_admin_access(group):
+            deleted.append(group.name)
+            group.delete()
+        else:
+            kept.append(group.name)
+    return deleted, kept
+
+
+def only_admin_access(group: Group) -> bool:
+    """True when the group gives nothing but the Wagtail admin login: no other permission,
+    no page or collection permission."""
+    others = group.permissions.exclude(content_type__app_label="wagtailadmin",
+                                       codename="access_admin")
+    return not (others.exists() or GroupPagePermission.objects.filter(group=group).exists()
+                or GroupCollectionPermission.objects.filter(group=group).exists())

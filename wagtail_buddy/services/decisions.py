@@ -79,7 +79,7 @@ def _check_mentor(mentee: Participant, mentor: Participant, override: bool = Fal
     if mentor.intake_id != mentee.intake_id:
         raise DecisionError(str(_("Both people must belong to the same intake.")))
     if mentor.status in (Participant.Status.WITHDRAWN, Participant.Status.ENDED,
-                         Participant.Status.UNCONFIRMED):
+                         Participant.Status.UNCONFIRMED, Participant.Status.INVITED):
         raise DecisionError(str(_("This buddy is not available (withdrawn or unconfirmed).")))
     if not override and Match.objects.filter(
             mentee=mentee, mentor=mentor,

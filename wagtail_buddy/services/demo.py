@@ -6,9 +6,10 @@ import random
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
 
 from ..models import Intake, Interest, Language, Participant
 
@@ -45,11 +46,14 @@ FACULTIES = [
 
 def ensure_interests(programme_id: int) -> list[Interest]:
     """The demo interests of one programme (created once)."""
-    Interest.objects.bulk_create(
-        [Interest(programme_id=programme_id, name=name, slug=slugify(name))
+    locale_id = Page.objects.filter(pk=programme_id).values_list("locale_id", flat=True).get()
+    Interest.objects.bulk_create(  # bulk: no pre_save, so the locale is set here
+        [Interest(programme_id=programme_id, name=name, slug=slugify(name), locale_id=locale_id)
          for name in INTERESTS], ignore_conflicts=True
     )
-    return list(Interest.objects.filter(programme_id=programme_id, active=True))
+    originals = (Interest.objects.filter(programme_id=programme_id).order_by()
+                 .values("translation_key").annotate(first=Min("pk")).values("first"))
+    return list(Interest.objects.filter(pk__in=originals, active=True))  # no translations
 
 
 class _DemoPeople:

@@ -20,6 +20,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from ..catalogues import base_code, written_language
 from ..conf import buddy_settings
 from ..models import Match, OutboundEmail, Participant
 from . import tokens
@@ -50,12 +51,14 @@ def build_context(email: OutboundEmail) -> dict:
 
 def _links(participant: Participant, names: Iterable[str]) -> dict[str, str]:
     """Private links named in the context, signed at send time (keeps the request cheap)."""
-    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url}
+    builders = {"confirm_url": tokens.confirmation_url, "private_url": tokens.private_url,
+                "invite_url": tokens.invitation_url}
     return {name: builders[name](participant) for name in names if name in builders}
 
 
 def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
-    """Render ``email`` in the participant's language.
+    """Render ``email`` in the participant's language, or the programme's default one when
+    the app has no catalogue for theirs (see ``catalogues``; the email says so).
 
     Subject and text body are plain text (``plaintext.render_text``: not HTML-escaped, not
     marked safe); only the HTML alternative is rendered with HTML escaping.
@@ -63,7 +66,11 @@ def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
     participant = email.participant
     context = build_context(email)
     base = f"wagtail_buddy/emails/{email.purpose}"
-    with translation.override(participant.preferred_language or settings.LANGUAGE_CODE):
+    wanted = participant.preferred_language or settings.LANGUAGE_CODE
+    language = written_language(wanted, context["programme"].default_language)
+    context["email_language"] = language
+    context["missing_language"] = wanted if base_code(wanted) != base_code(language) else None
+    with translation.override(language):
         subject = " ".join(render_text(f"{base}_subject.txt", context).split())
         text = render_text(f"{base}.txt", context)
         try:

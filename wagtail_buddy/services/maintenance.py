@@ -18,21 +18,34 @@ from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
 
 from ..conf import buddy_settings
-from ..models import CheckIn, Intake, IntakeStats, Match, OutboundEmail, Participant
+from ..models import (
+    CheckIn,
+    ImportUpload,
+    Intake,
+    IntakeStats,
+    Match,
+    OutboundEmail,
+    Participant,
+)
 from .emails import queue_emails
-from .queue import Schedule, schedule_kwargs
-from .tokens import confirmation_url
+from .queue import Schedule, Task, schedule_kwargs
+from .tokens import confirmation_url, invitation_url
 
 logger = logging.getLogger(__name__)
 
 REMINDER_PURPOSE = "confirm_reminder"
+UPLOAD_KEPT = timedelta(days=1)
+INVITATION_REMINDER_PURPOSE = "invitation_reminder"
+# Sign-ups nobody confirmed and imported people who did not accept their invitation: both
+# reminded once, both purged after UNCONFIRMED_PURGE_DAYS (no consent to keep them).
+NOT_CONFIRMED = (Participant.Status.UNCONFIRMED, Participant.Status.INVITED)
 
 
 def reminder_candidates(now=None) -> QuerySet:
     """Unconfirmed sign-ups older than the reminder delay that were never reminded."""
     now = now or timezone.now()
     return Participant.objects.filter(
-        status=Participant.Status.UNCONFIRMED, confirmed_at__isnull=True,
+        status__in=NOT_CONFIRMED, confirmed_at__isnull=True,
         reminder_sent_at__isnull=True,
         created_at__lte=now - timedelta(days=buddy_settings.UNCONFIRMED_REMINDER_DAYS),
         created_at__gt=now - timedelta(days=buddy_settings.UNCONFIRMED_PURGE_DAYS),
@@ -53,7 +66,9 @@ def remind_unconfirmed(dry_run: bool = False, now=None) -> int:
         if not candidates:
             return 0
         queue_emails(  # page URLs are resolved once per programme and language
-            (p, REMINDER_PURPOSE, "", {"confirm_url": confirmation_url(p)})
+            (p, INVITATION_REMINDER_PURPOSE, "", {"invite_url": invitation_url(p)})
+            if p.status == Participant.Status.INVITED
+            else (p, REMINDER_PURPOSE, "", {"confirm_url": confirmation_url(p)})
             for p in candidates
         )
         Participant.objects.filter(pk__in=[p.pk for p in candidates]).update(
@@ -66,7 +81,7 @@ def remind_unconfirmed(dry_run: bool = False, now=None) -> int:
 def unconfirmed_to_purge(now=None) -> QuerySet:
     now = now or timezone.now()
     return Participant.objects.filter(
-        status=Participant.Status.UNCONFIRMED, confirmed_at__isnull=True,
+        status__in=NOT_CONFIRMED, confirmed_at__isnull=True,
         created_at__lt=now - timedelta(days=buddy_settings.UNCONFIRMED_PURGE_DAYS),
     )
 
@@ -78,6 +93,9 @@ def purge_unconfirmed(dry_run: bool = False, now=None) -> int:
         return queryset.count()
     with transaction.atomic():
         deleted = _delete_participants(queryset)
+        # Spreadsheets uploaded for an import and left there: personal data, a day at most.
+        ImportUpload.objects.filter(
+            created_at__lt=(now or timezone.now()) - UPLOAD_KEPT).delete()
     if deleted:
         logger.info("Purged %s unconfirmed sign-up(s)", deleted)
     return deleted
@@ -254,5 +272,8 @@ def ensure_schedules() -> tuple[int, int]:
     return created, updated
 
 
-def remove_schedules() -> int:
-    return Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+def remove_schedules() -> tuple[int, int]:
+    """For removing the app: its schedules and the results of its finished tasks (which
+    name participants and runs); the site's own django-q2 rows stay. Returns both counts."""
+    schedules = Schedule.objects.filter(name__in=[spec.name for spec in SCHEDULES]).delete()[0]
+    return schedules, Task.objects.filter(func__startswith="wagtail_buddy.").delete()[0]

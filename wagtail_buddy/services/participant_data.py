@@ -11,6 +11,7 @@ PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
     "gender_preference", "university", "faculty", "home_university", "capacity",
     "motivation", "preferred_language", "extra_answers", "consent_version",
+    "consent_language", "consent_revision",
 )
 DATE_FIELDS = ("arrival_date", "available_from", "available_until")
 TIME_FIELDS = ("created_at", "updated_at", "consent_at", "charter_accepted_at",
@@ -37,7 +38,7 @@ def export_data(participant: Participant) -> dict:
     data["nationality"] = participant.nationality.code or ""
     data["exchange_country"] = participant.exchange_country.code or ""
     data["languages"] = sorted(participant.languages.values_list("code", flat=True))
-    data["interests"] = sorted(participant.interests.values_list("name", flat=True))
+    data["interests"] = participant.shown_interests
     data["programme"] = intake.programme.display_name
     data["intake"] = {"name": intake.name, "starts_on": _iso(intake.starts_on),
                       "ends_on": _iso(intake.ends_on)}

@@ -6,12 +6,12 @@ default queue is used.
 
 from __future__ import annotations
 
-from django_q.models import Schedule
+from django_q.models import Schedule, Task
 from django_q.tasks import async_task
 
 from ..conf import buddy_settings
 
-__all__ = ["Schedule", "enqueue", "q_options", "schedule_kwargs"]
+__all__ = ["Schedule", "Task", "enqueue", "q_options", "schedule_kwargs"]
 
 
 def q_options() -> dict:

@@ -30,6 +30,7 @@ INACTIVE = (Participant.Status.WITHDRAWN, Participant.Status.ENDED)
 EDITABLE = (Participant.Status.UNCONFIRMED, Participant.Status.WAITING)
 
 OPEN, CLOSED, FULL = "open", "closed", "full"
+PENDING_PAGE = "__page"  # in a pending sign-up: the id of the page copy it was sent from
 
 
 @dataclass
@@ -94,12 +95,16 @@ def resend_link(participant: Participant) -> None:
         send_private_link(participant)
 
 
-def _fill(participant: Participant, form, programme: BuddyProgrammePage) -> Participant:
+def _fill(participant: Participant, form) -> Participant:
+    """The form's answers, and the consent to the texts it showed (the copy's language)."""
     now = timezone.now()
     construct_instance(form, participant)
     participant.extra_answers = form.extra_answers()
+    terms = form.consent_terms()
     participant.consent_at = now
-    participant.consent_version = programme.consent_version()
+    participant.consent_version = terms.version
+    participant.consent_language = terms.language
+    participant.consent_revision = terms.revision_id
     participant.charter_accepted_at = now if "charter" in form.fields else None
     return participant
 
@@ -137,7 +142,7 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
     else:
         try:
             with transaction.atomic():
-                participant = _fill(Participant(intake=intake, role=role), form, programme)
+                participant = _fill(Participant(intake=intake, role=role), form)
                 participant.save()
                 _save_m2m(participant, form, new=True)
                 queue_first_email(participant, "confirm", key="0", context=CONFIRM_CONTEXT)
@@ -163,6 +168,7 @@ def _register_again(participant: Participant, form, programme: BuddyProgrammePag
     """
     pending = {key: form.data.getlist(key) for key in form.data
                if key != "csrfmiddlewaretoken"}
+    pending[PENDING_PAGE] = [str(form.programme.pk)]  # the copy whose texts they accepted
     with transaction.atomic():
         Participant.objects.filter(pk=participant.pk).update(pending_signup=pending)
         participant.pending_signup = pending
@@ -179,6 +185,10 @@ def awaits_confirmation(participant: Participant) -> bool:
 def _apply_pending(participant: Participant) -> bool:
     """The owner confirmed their new sign-up: apply it (still valid?) and wait for a buddy."""
     programme = participant.intake.programme
+    shown_on = (participant.pending_signup.get(PENDING_PAGE) or [""])[0]
+    if shown_on.isdigit():  # the translated copy they signed up on, if it still exists
+        programme = BuddyProgrammePage.objects.filter(
+            pk=int(shown_on), translation_key=programme.translation_key).first() or programme
     form = ParticipantForm(MultiValueDict(participant.pending_signup), programme=programme,
                            role=participant.role)
     now = timezone.now()
@@ -189,7 +199,7 @@ def _apply_pending(participant: Participant) -> bool:
         if locked is None:
             return False
         if form.is_valid() and not form.is_bot:
-            _fill(locked, form, programme)
+            _fill(locked, form)
             locked.save()
             _save_m2m(locked, form)
         locked.status, locked.confirmed_at = Participant.Status.WAITING, now

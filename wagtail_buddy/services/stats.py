@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -59,11 +59,13 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * proposals: proposed pairs; to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
-    * free_buddies: matchable local buddies with a free place.
+    * free_buddies: matchable local buddies with a free place; free_places: their places
+      left in all; shortfall: waiting students beyond those places (buddies are short).
     """
     ids = [i.pk for i in intakes]
     keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
-            "proposals", "to_introduce", "blocked", "checkins", "free_buddies")
+            "invited", "proposals", "to_introduce", "blocked", "checkins", "free_buddies",
+            "free_places", "shortfall")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
@@ -71,6 +73,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
         data = out[intake_id]
         if status == Status.UNCONFIRMED:
             data["unconfirmed"] += n
+        if status == Status.INVITED:
+            data["invited"] += n
         if status in (Status.WITHDRAWN, Status.ENDED):
             continue
         data["internationals" if role == Role.INTERNATIONAL else "locals"] += n
@@ -87,10 +91,12 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     for intake_id, n in (checkins_to_follow(ids).values_list("match__intake_id")
                          .annotate(n=Count("participant_id", distinct=True))):
         out[intake_id]["checkins"] = n
-    for intake_id, n in (Participant.objects.filter(intake_id__in=ids).with_free_places()
-                         .values_list("intake_id")
-                         .annotate(n=Count("pk"))):
-        out[intake_id]["free_buddies"] = n
+    for intake_id, n, places in (Participant.objects.filter(intake_id__in=ids)
+                                 .with_free_places().values_list("intake_id")
+                                 .annotate(n=Count("pk"), places=Sum("free"))):
+        out[intake_id]["free_buddies"], out[intake_id]["free_places"] = n, places or 0
+    for data in out.values():
+        data["shortfall"] = max(0, data["waiting"] - data["free_places"])
     for intake_id, n in (blocked_students(ids).values_list("intake_id")
                          .annotate(n=Count("pk"))):
         out[intake_id]["blocked"] = n

@@ -27,7 +27,8 @@ from ..models import BuddyProgrammePage, Participant
 CONFIRM = "confirm"
 ACCESS = "access"
 CHECKIN = "checkin"
-PURPOSES = (CONFIRM, ACCESS, CHECKIN)
+INVITE = "invite"
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -46,7 +47,7 @@ def _salt(purpose: str) -> str:
 
 
 def _max_age(purpose: str) -> int:
-    if purpose == CONFIRM:
+    if purpose in (CONFIRM, INVITE):  # an invitation is purged as fast as a sign-up
         return int(buddy_settings.CONFIRM_TOKEN_MAX_AGE)
     return int(buddy_settings.TOKEN_MAX_AGE)
 
@@ -178,6 +179,11 @@ def private_url(participant: Participant) -> str:
 def checkin_url(participant: Participant, match_id: int) -> str:
     """The follow-up answer page of one side of one match."""
     return _url(participant, "checkin", make_token(participant, CHECKIN, match_id))
+
+
+def invitation_url(participant: Participant) -> str:
+    """The imported person's invitation: check the prefilled details, consent, confirm."""
+    return _url(participant, "invitation", make_token(participant, INVITE))
 
 
 def page_or_site_changed(sender, instance=None, **kwargs) -> None:

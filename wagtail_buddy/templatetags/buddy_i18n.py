@@ -15,7 +15,15 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
 
+from ..vocabulary import native_language_name
+
 register = template.Library()
+
+
+@register.filter
+def native_name(code: str | None) -> str:
+    """``{{ "fr"|native_name }}`` -> "Français": a language named in itself."""
+    return native_language_name(code) if code else ""
 
 
 def _translations(page, request) -> dict[str, str]:
@@ -28,7 +36,7 @@ def _translations(page, request) -> dict[str, str]:
 
 @register.simple_tag(takes_context=True)
 def buddy_language_links(context) -> list[dict]:
-    """``[{code, name, url, current}]`` for the site's languages."""
+    """``[{code, name, url, current}]`` for the site's languages, each named in itself."""
     request = context.get("request")
     if request is None:
         return []
@@ -39,7 +47,8 @@ def buddy_language_links(context) -> list[dict]:
     copies = _translations(page, request)
     current = translation.get_language()
     links = []
-    for code, name in settings.LANGUAGES:
+    for code, _name in settings.LANGUAGES:
         url = copies[code] + route if copies.get(code) else translate_url(path, code)
-        links.append({"code": code, "name": name, "url": url, "current": code == current})
+        links.append({"code": code, "name": native_language_name(code), "url": url,
+                      "current": code == current})
     return links

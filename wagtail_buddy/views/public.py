@@ -15,9 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
-from ..forms import CheckInForm, LinkRequestForm, ParticipantForm
+from ..forms import CheckInForm, InvitationForm, LinkRequestForm, ParticipantForm
 from ..models import BuddyProgrammePage, CheckIn, Participant
-from ..services import checkins, lifecycle, participant_data, signup, tokens
+from ..services import (
+    checkins,
+    invitations,
+    lifecycle,
+    participant_data,
+    shortage,
+    signup,
+    tokens,
+)
 
 ROLES = {Participant.Role.LOCAL, Participant.Role.INTERNATIONAL}
 
@@ -104,7 +112,7 @@ def signup_view(request: HttpRequest, page: BuddyProgrammePage, role: str) -> Ht
         if outcome.kind == "stale":
             form = _recheck(ParticipantForm(request.POST, programme=page, role=role))
             return render(request, page, "signup/form.html", form=form, role=role)
-        return HttpResponseRedirect(sub_url(request, page, "sent"))
+        return HttpResponseRedirect(sub_url(request, page, "sent") + f"?role={role}")
     return render(request, page, "signup/form.html", form=form, role=role)
 
 
@@ -117,8 +125,10 @@ def _recheck(form: ParticipantForm) -> ParticipantForm:
 
 
 def sent_view(request: HttpRequest, page: BuddyProgrammePage) -> HttpResponse:
-    """'Check your inbox': the same page for new, duplicate and bot sign-ups (no leak)."""
-    return render(request, page, "signup/sent.html")
+    """'Check your inbox': the same page for new, duplicate and bot sign-ups (no leak). The
+    form's role (in the query) picks what the reader commits to; it reveals nothing."""
+    role = request.GET.get("role")
+    return render(request, page, "signup/sent.html", role=role if role in ROLES else None)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -162,6 +172,32 @@ def confirm_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> 
                                       token=tokens.make_token(participant, tokens.ACCESS)))
 
 
+# --- an imported person's invitation ----------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    """Opening the link changes nothing (mail scanners open links); the form's press does."""
+    resolved, error = _resolve(request, page, token, tokens.INVITE)
+    if error:
+        return error
+    participant = resolved.participant
+    private_url = sub_url(request, page, "participant",
+                          token=tokens.make_token(participant, tokens.ACCESS))
+    if not invitations.awaits_acceptance(participant):  # accepted before: say so, change nothing
+        return render(request, page, "signup/confirmed.html", private=True,
+                      participant=participant, just_confirmed=False, private_url=private_url)
+    form = InvitationForm(_data(request), instance=participant, programme=page,
+                          role=participant.role)
+    if request.method == "POST" and form.is_valid():
+        accepted = invitations.accept(participant, form)
+        return render(request, page, "signup/confirmed.html", private=True,
+                      participant=participant, just_confirmed=accepted,
+                      private_url=private_url)
+    return render(request, page, "signup/invitation.html", private=True, form=form,
+                  participant=participant, role=participant.role)
+
+
 # --- the private link --------------------------------------------------------------------
 
 
@@ -173,6 +209,9 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
     participant = resolved.participant
     if request.method == "POST":  # sent by a person from the page: it proves the address
         confirmed_now = signup.confirm(participant)
+        if request.POST.get("action") == "one_more":  # "can you take one more?": yes
+            shortage.accept_one_more(participant)
+            return HttpResponseRedirect(sub_url(request, page, "participant", token=token))
         if request.POST.get("action") == "confirm":
             return HttpResponseRedirect(sub_url(request, page, "participant", token=token)
                                         + ("?confirmed=1" if confirmed_now else ""))
@@ -201,6 +240,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                       links=_links(request, page, token))
     return render(request, page, "participant/detail.html", private=True, participant=participant,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
+                  one_more=shortage.was_asked(participant),
                   buddies=participant_data.buddies(participant), links=_links(request, page, token))
 
 

@@ -1,9 +1,9 @@
 """Views of the coordinator workspace, one module per screen.
 
 Thin: they check access, validate, call a service. Access: every view needs a Wagtail admin
-login (the ``register_admin_urls`` hook wraps them), one of the three buddy permissions, and
-the object's programme among ``programmes_for_user`` (else 404, so another section's ids
-reveal nothing).
+login (the ``register_admin_urls`` hook wraps them); ``admin.access.ProgrammePolicy`` decides
+the coordinator level and the programmes (else 404, so another section's ids reveal
+nothing). The lists are Wagtail generic listings (``listing.py``).
 """
 
 from .introductions import IntroductionsView
@@ -11,11 +11,11 @@ from .overview import GoView, OverviewView
 from .pairing import PairView, WaitingView
 from .participants import ParticipantsBulkView
 from .proposals import CancelView, MatchActionView, MatchDetailView, ProposalsView, SwapView
-from .runs import IntakeProgressView, MatchingView, RunStatusView, RunView
+from .runs import IntakeProgressView, MatchingView, RunStatusView, RunsView, RunView
 from .stats import StatsView
 
 __all__ = [
     "CancelView", "GoView", "IntakeProgressView", "IntroductionsView", "MatchActionView",
     "MatchDetailView", "MatchingView", "OverviewView", "PairView", "ParticipantsBulkView",
-    "ProposalsView", "RunStatusView", "RunView", "StatsView", "SwapView", "WaitingView",
+    "ProposalsView", "RunStatusView", "RunsView", "RunView", "StatsView", "SwapView", "WaitingView",
 ]

@@ -1,14 +1,13 @@
 """Shared base of the coordinator workspace views: access, scoping, tabs.
 
 Access: every view needs a Wagtail admin login (the ``register_admin_urls`` hook wraps
-them), one of the three buddy permissions, and the object's programme among
-``programmes_for_user`` (else 404, so another section's ids reveal nothing).
+them), the coordinator level its method needs, and the object's programme among the user's
+(else 404, so another section's ids reveal nothing); ``admin.access.ProgrammePolicy``
+decides both.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,33 +18,20 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...conf import buddy_settings
-from ...models import Intake, Interest, Language, Match, Participant
-from ...permissions import (
-    MATCH,
-    VIEW,
-    can_manage_settings,
-    can_match,
-    has_level,
-    programmes_for_user,
-)
+from ...content_security import add_policy
+from ...models import Intake, Interest, Language, Participant
+from ...permissions import MANAGE, MATCH, VIEW
 from ...services import matching_config, reasons
 from ...services import pool as pool_service
-from ..modeladmin import index_url as participants_url
+from ..access import ProgrammePolicy, policy_for
+from ..modeladmin import participant_url
 from ..params import without_nul
 
-PER_PAGE = 50
 NS = "wagtail_buddy_admin"
 
 
 def url(name: str, *args) -> str:
     return reverse(f"{NS}:{name}", args=args)
-
-
-def paginate(request, queryset, per_page: int = PER_PAGE) -> dict:
-    paginator = Paginator(queryset, per_page)
-    page = paginator.get_page(request.GET.get("p"))
-    return {"page_obj": page, "items": page, "paginator": paginator,
-            "elided_page_range": paginator.get_elided_page_range(page.number)}
 
 
 def next_url(request, fallback: str) -> str:
@@ -78,43 +64,44 @@ def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=No
             "rows": breakdown_rows(breakdown, weights, mentee, mentor, evidence)}
 
 
-class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
-    """Base: permission check, programme scoping, breadcrumbs and the intake tabs."""
+class BuddyAccessMixin:
+    """Access, programme scoping, breadcrumbs and the intake tabs of every buddy screen.
+
+    ``permission`` (GET) and ``post_permission`` (POST) are levels of ``ProgrammePolicy``;
+    querysets come from ``self.policy`` so nothing outside the user's programmes is reached.
+    """
 
     permission = VIEW  # the coordinator level (permissions.LEVELS) a GET needs
     post_permission = MATCH
     header_icon = "group"
     tab = ""
+    intake: Intake | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        needed = self.post_permission if request.method == "POST" else self.permission
-        if not has_level(request.user, needed):
-            raise PermissionDenied
+        self.policy.require(self.post_permission if request.method == "POST"
+                            else self.permission)
         without_nul(request)
         self.load_objects()
         response = super().dispatch(request, *args, **kwargs)
-        if buddy_settings.ADMIN_CSP and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = buddy_settings.ADMIN_CSP
+        add_policy(request, response, buddy_settings.ADMIN_CSP)
         return response
+
+    @cached_property
+    def policy(self) -> ProgrammePolicy:
+        return policy_for(self.request.user)
 
     def load_objects(self) -> None:
         """Look up the URL's objects. Runs after the permission check: without the
         permission it is 403 whatever the id, so ids reveal nothing."""
 
-    @cached_property
-    def programmes(self):
-        return programmes_for_user(self.request.user)
-
     def intakes(self):
-        return Intake.objects.filter(programme__in=self.programmes).select_related("programme")
+        return self.policy.intakes()
 
     def participants(self):
-        return Participant.objects.for_user(self.request.user)
+        return self.policy.participants()
 
     def matches(self):
-        return Match.objects.filter(intake__programme__in=self.programmes)
-
-    intake: Intake | None = None
+        return self.policy.matches()
 
     def get_breadcrumbs_items(self):
         items = [*self.breadcrumbs_items, {"url": url("overview"), "label": _("Buddy System")}]
@@ -128,8 +115,8 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["intake"] = self.intake
         context["tab"] = self.tab
-        context["can_match"] = can_match(self.request.user)
-        context["can_manage_settings"] = can_manage_settings(self.request.user)
+        context["can_match"] = self.policy.allows(MATCH)
+        context["can_manage_settings"] = self.policy.allows(MANAGE)
         if self.intake is not None:
             pk = self.intake.pk
             context["tabs"] = [
@@ -138,10 +125,14 @@ class BuddyAdminView(WagtailAdminTemplateMixin, TemplateView):
                 ("waiting", _("Waiting list"), url("waiting", pk)),
                 ("introductions", _("Introductions"), url("introductions", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
-                ("participants", _("Participants"), f"{participants_url()}?intake={pk}"),
+                ("participants", _("Participants"), participant_url(intake=pk)),
             ]
             context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]
         return context
+
+
+class BuddyAdminView(BuddyAccessMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A buddy screen that is not a list: a form, a detail, a summary."""
 
 
 class IntakeMixin:

@@ -9,15 +9,39 @@ from django.utils.translation import ngettext
 
 from ...models import Match
 from ...services import introductions
+from ..filters import IntroductionFilterSet
 from ..params import parse_ids
-from ..search import search_people
-from .base import BuddyAdminView, IntakeMixin, paginate, url
+from .base import url
+from .listing import BuddyListingView, TemplateColumn
 
 
-class IntroductionsView(IntakeMixin, BuddyAdminView):
+class IntroductionsView(BuddyListingView):
+    """Confirmed pairs, not introduced yet first; POST queues their introduction emails."""
+
     tab = "introductions"
+    url_name = "introductions"
     page_title = _("Introductions")
-    template_name = "wagtail_buddy/admin/introductions.html"
+    results_template_name = "wagtail_buddy/admin/introductions_results.html"
+    filterset_class = IntroductionFilterSet
+    search_prefixes = ("mentee__", "mentor__")
+    default_ordering = "-confirmed_at"
+    row_data = {"match": "pk"}
+    columns = [
+        TemplateColumn("select", "wagtail_buddy/admin/cells/select_introduction.html",
+                       label=_("Select"), label_hidden=True, classname="buddy-select-col"),
+        TemplateColumn("mentee", "wagtail_buddy/admin/cells/contact_mentee.html",
+                       label=_("International student"), sort_key="mentee__last_name"),
+        TemplateColumn("mentor", "wagtail_buddy/admin/cells/contact_mentor.html",
+                       label=_("Local buddy"), sort_key="mentor__last_name"),
+        TemplateColumn("introduction", "wagtail_buddy/admin/cells/introduction.html",
+                       label=_("Introduction"), sort_key="introduced_at"),
+        TemplateColumn("actions", "wagtail_buddy/admin/cells/introduction_actions.html",
+                       label=_("Actions"), label_hidden=True),
+    ]
+
+    def get_base_queryset(self):
+        return Match.objects.filter(intake=self.intake, status=Match.Status.CONFIRMED) \
+            .select_related("mentee", "mentor")
 
     def post(self, request, *args, **kwargs):
         queryset = introductions.pending(self.intake).select_related("mentee", "mentor")
@@ -35,19 +59,9 @@ class IntroductionsView(IntakeMixin, BuddyAdminView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        show = self.request.GET.get("show", "pending")
-        queryset = Match.objects.filter(intake=self.intake, status=Match.Status.CONFIRMED)
-        if show == "pending":
-            queryset = queryset.filter(introduced_at__isnull=True)
-        elif show == "sent":
-            queryset = queryset.filter(introduced_at__isnull=False)
-        context["q"] = (self.request.GET.get("q") or "").strip()[:100]
-        queryset = search_people(queryset, context["q"], ("mentee__", "mentor__"))
-        context.update(paginate(self.request, queryset.select_related(
-            "mentee", "mentor").order_by("introduced_at", "-confirmed_at", "pk")))
-        page = list(context["page_obj"])
+        page = list(context["object_list"])
         statuses = introductions.email_statuses(page)
-        context["rows"] = [(m, statuses[m.pk]) for m in page]
-        context["show"] = show
+        for match in page:
+            match.email_status = statuses[match.pk]
         context["pending_count"] = introductions.pending(self.intake).count()
         return context

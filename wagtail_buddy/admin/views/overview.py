@@ -7,9 +7,22 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from ...models import MatchingRun
 from ...services import stats as stats_service
-from ..modeladmin import index_url as participants_url
+from ..modeladmin import participant_url
 from .base import BuddyAdminView, url
+
+
+def run_step(summary: dict, has_run: bool) -> dict:
+    """Where the intake is: is a matching run the next thing to do, and for how many?
+
+    Before any run, every waiting student; after one, the waiting students a buddy could
+    still take (not blocked by a rule) while buddies have room and no proposal awaits review.
+    """
+    to_match = summary["waiting"] - (summary["blocked"] if has_run else 0)
+    needed = to_match > 0 and (not has_run or (summary["free_buddies"] > 0
+                                               and not summary["proposals"]))
+    return {"run_needed": needed, "to_match": to_match, "has_run": has_run}
 
 
 class OverviewView(BuddyAdminView):
@@ -23,8 +36,12 @@ class OverviewView(BuddyAdminView):
         context = super().get_context_data(**kwargs)
         intakes = list(self.intakes())
         summary = stats_service.intake_summary(intakes)
-        context["rows"] = [(i, summary[i.pk]) for i in intakes]
-        context["participants_url"] = participants_url()
+        ran = set(MatchingRun.objects.filter(intake__in=intakes,
+                                             status=MatchingRun.Status.SUCCEEDED)
+                  .order_by().values_list("intake_id", flat=True).distinct())
+        context["rows"] = [(i, {**summary[i.pk], **run_step(summary[i.pk], i.pk in ran)})
+                           for i in intakes]
+        context["participants_url"] = participant_url()
         return context
 
 

@@ -7,31 +7,43 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import Match, Participant
+from ...permissions import MATCH
 from ...services import decisions, reasons
 from ...services import pool as pool_service
-from ...services import stats as stats_service
 from .. import forms
-from ..search import search_people
-from .base import BuddyAdminView, IntakeMixin, paginate, profile_prefetch, suggestion_context, url
+from ..filters import WaitingFilterSet
+from .base import BuddyAdminView, profile_prefetch, suggestion_context, url
+from .listing import BuddyListingView, TemplateColumn
 
 
-class WaitingView(IntakeMixin, BuddyAdminView):
+class WaitingView(BuddyListingView):
+    """International students of the intake waiting for a buddy, earliest arrival first."""
+
     tab = "waiting"
+    url_name = "waiting"
     page_title = _("Waiting list")
-    template_name = "wagtail_buddy/admin/waiting.html"
+    results_template_name = "wagtail_buddy/admin/waiting_results.html"
+    filterset_class = WaitingFilterSet
+    default_ordering = "arrival_date"
+    row_data = {"participant": "pk"}
+    columns = [
+        TemplateColumn("person", "wagtail_buddy/admin/cells/person.html",
+                       label=_("International student"), sort_key="last_name"),
+        TemplateColumn("arrival_date", "wagtail_buddy/admin/cells/arrival.html",
+                       label=_("Arrival"), sort_key="arrival_date"),
+        TemplateColumn("actions", "wagtail_buddy/admin/cells/waiting_actions.html",
+                       label=_("Actions"), label_hidden=True),
+    ]
+
+    def get_base_queryset(self):
+        return Participant.objects.filter(
+            intake=self.intake, role=Participant.Role.INTERNATIONAL,
+            status=Participant.Status.WAITING).prefetch_related(*profile_prefetch())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        q = (self.request.GET.get("q") or "").strip()[:100]
-        blocked = self.request.GET.get("blocked") == "1"
-        queryset = (stats_service.blocked_students([self.intake.pk]) if blocked else
-                    Participant.objects.filter(intake=self.intake,
-                                               role=Participant.Role.INTERNATIONAL,
-                                               status=Participant.Status.WAITING))
-        queryset = search_people(queryset.prefetch_related(*profile_prefetch()), q)
-        context.update(paginate(self.request, queryset.order_by("arrival_date", "pk")))
-        context["q"] = q
-        context["blocked"] = blocked
+        context["blocked"] = bool(self.filters and self.filters.is_valid()
+                                  and self.filters.form.cleaned_data.get("blocked"))
         context["free_buddies"] = Participant.objects.filter(
             intake=self.intake).with_free_places().count()
         return context
@@ -40,7 +52,7 @@ class WaitingView(IntakeMixin, BuddyAdminView):
 class PairView(BuddyAdminView):
     """Top-5 feasible buddies with spare capacity for one waiting student."""
 
-    permission = "match"
+    permission = MATCH
     tab = "waiting"
     template_name = "wagtail_buddy/admin/pair.html"
     page_title = _("Find a buddy")

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import View
 
-from ...permissions import (
-    can_manage_settings,
-)
+from ...permissions import MANAGE, MATCH
 from ...services import lifecycle, signup
 from .. import forms
-from ..modeladmin import index_url as participants_url
+from ..modeladmin import participant_url
 from .base import BuddyAdminView, next_url
 
 
 class ParticipantsBulkView(BuddyAdminView, View):
     """The bulk actions of the participant list (POST only)."""
 
-    permission = "match"
+    permission = MATCH
 
     def get(self, request):
-        return redirect(participants_url())
+        return redirect(participant_url())
 
     def post(self, request):
         form = forms.ParticipantBulkForm(request.POST, user=request.user)
-        back = next_url(request, participants_url())
+        back = next_url(request, participant_url())
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
@@ -42,8 +39,7 @@ class ParticipantsBulkView(BuddyAdminView, View):
             messages.success(request, ngettext("%(n)s email confirmed.",
                                                "%(n)s emails confirmed.", n) % {"n": n})
         elif action == "erase":
-            if not can_manage_settings(request.user):
-                raise PermissionDenied
+            self.policy.require(MANAGE)
             n = lifecycle.erase(people, request.user)
             messages.success(request, ngettext("%(n)s participant erased.",
                                                "%(n)s participants erased.", n) % {"n": n})

@@ -10,24 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...models import Match
-from ...permissions import (
-    can_match,
-)
+from ...permissions import MATCH
 from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
-from ..modeladmin import inspect_url
-from ..search import search_people
+from ..filters import ProposalFilterSet
 from .base import (
     BuddyAdminView,
-    IntakeMixin,
     next_url,
-    paginate,
     profile_prefetch,
     scored,
     suggestion_context,
     url,
 )
+from .listing import BuddyListingView, TemplateColumn
 
 
 def matches_for_listing(queryset):
@@ -41,10 +37,34 @@ def match_scored(match: Match, weights: dict) -> dict:
                   getattr(match, "evidence", None) or None)
 
 
-class ProposalsView(IntakeMixin, BuddyAdminView):
+class ProposalsView(BuddyListingView):
+    """The pairs of an intake, weakest proposals first; bulk and row actions POST here."""
+
     tab = "proposals"
+    url_name = "proposals"
     page_title = _("Proposals")
-    template_name = "wagtail_buddy/admin/proposals.html"
+    results_template_name = "wagtail_buddy/admin/proposals_results.html"
+    filterset_class = ProposalFilterSet
+    search_prefixes = ("mentee__", "mentor__")
+    default_ordering = "score"
+    row_data = {"match": "pk", "mentee": "mentee_id", "mentor": "mentor_id"}
+    columns = [
+        TemplateColumn("select", "wagtail_buddy/admin/cells/select_match.html",
+                       label=_("Select"), label_hidden=True, classname="buddy-select-col"),
+        TemplateColumn("mentee", "wagtail_buddy/admin/cells/mentee.html",
+                       label=_("International student"), sort_key="mentee__last_name"),
+        TemplateColumn("mentor", "wagtail_buddy/admin/cells/mentor.html",
+                       label=_("Local buddy"), sort_key="mentor__last_name"),
+        TemplateColumn("score", "wagtail_buddy/admin/cells/score.html", label=_("Score"),
+                       sort_key="score", classname="buddy-score-cell"),
+        TemplateColumn("status", "wagtail_buddy/admin/cells/match_status.html",
+                       label=_("Status")),
+        TemplateColumn("actions", "wagtail_buddy/admin/cells/proposal_actions.html",
+                       label=_("Actions"), label_hidden=True, classname="buddy-row-actions"),
+    ]
+
+    def get_base_queryset(self):
+        return matches_for_listing(Match.objects.filter(intake=self.intake))
 
     def post(self, request, *args, **kwargs):
         """Bulk confirm / reject / lock / unlock of the selected pairs."""
@@ -63,25 +83,11 @@ class ProposalsView(IntakeMixin, BuddyAdminView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filters = forms.ProposalFilterForm(self.request.GET or None)
-        data = filters.cleaned_data if filters.is_valid() else {"status": "proposed",
-                                                               "order": "score", "q": ""}
-        queryset = Match.objects.filter(intake=self.intake)
-        if data["status"] != "all":
-            queryset = queryset.filter(status=data["status"])
-        queryset = search_people(queryset, data.get("q", ""), ("mentee__", "mentor__"))
-        order = {"score": ["score", "pk"], "-score": ["-score", "pk"],
-                 "mentee": ["mentee__last_name", "pk"],
-                 "mentor": ["mentor__last_name", "pk"]}[data["order"]]
-        context.update(paginate(self.request, matches_for_listing(queryset.order_by(*order))))
         weights = matching_config.programme_config(self.intake.programme)["weights"]
-        context["rows"] = [(m, match_scored(m, weights)) for m in context["page_obj"]]
-        context["filters"] = filters
-        context["status"] = data["status"]
+        for match in context["object_list"]:
+            match.scored = match_scored(match, weights)
         context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
                                  .values_list("status").annotate(n=Count("pk")))
-        context["next_url"] = self.request.get_full_path()
-        context["inspect_url"] = inspect_url(0).replace("/0/", "/{}/")
         return context
 
 
@@ -98,7 +104,7 @@ def apply_match_action(action: str, matches: list[Match], user) -> int:
 class MatchActionView(BuddyAdminView):
     """POST one action on one pair (the row buttons of the review table)."""
 
-    permission = "match"
+    permission = MATCH
     http_method_names = ["post"]
 
     def post(self, request, match_id: int, action: str):
@@ -155,7 +161,7 @@ class MatchDetailView(OneMatchView):
         context["note_form"] = self.note_form
         context["cancel_form"] = forms.CancelForm()
         context["statuses"] = introductions.email_statuses([match])[match.pk]
-        if match.status == Match.Status.CONFIRMED and can_match(self.request.user):
+        if match.status == Match.Status.CONFIRMED and self.policy.allows(MATCH):
             context["previews"] = [
                 (match.mentee, introductions.preview(match, "mentee")),
                 (match.mentor, introductions.preview(match, "mentor")),
@@ -182,7 +188,7 @@ def cancel_preview(match: Match) -> dict:
 
 
 class CancelView(MatchDetailView):
-    permission = "match"
+    permission = MATCH
 
     def post(self, request, match_id: int):
         self.load(match_id)
@@ -209,7 +215,7 @@ class CancelView(MatchDetailView):
 class SwapView(OneMatchView):
     """Ranked alternative buddies for a proposed pair; one click swaps."""
 
-    permission = "match"
+    permission = MATCH
     tab = "proposals"
     template_name = "wagtail_buddy/admin/swap.html"
     page_title = _("Swap buddy")

@@ -9,21 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...models import MatchingRun
-from ...permissions import (
-    can_manage_settings,
-)
+from ...permissions import MANAGE, MATCH
 from ...services import matching_config, reasons
 from ...services import pool as pool_service
 from ...services import runs as runs_service
 from ...services import stats as stats_service
 from .. import forms
+from ..filters import RunFilterSet
 from .base import BuddyAdminView, IntakeMixin, url
+from .listing import BuddyListingView, TemplateColumn
 
 
 class MatchingView(IntakeMixin, BuddyAdminView):
     """Weights and options, start a run, see the previous runs."""
 
-    permission = "match"
+    permission = MATCH
     tab = "matching"
     page_title = _("Matching")
     template_name = "wagtail_buddy/admin/matching.html"
@@ -39,7 +39,7 @@ class MatchingView(IntakeMixin, BuddyAdminView):
             messages.error(request, _("The run was not started: please correct the errors."))
             return self.render_to_response(self.get_context_data(), status=400)
         config = self.form.config()
-        if self.form.cleaned_data.get("save_as_default") and can_manage_settings(request.user):
+        if self.form.cleaned_data.get("save_as_default") and self.policy.allows(MANAGE):
             matching_config.save_programme_config(programme, config, request.user)
         try:
             run = runs_service.start_run(programme, self.intake, request.user, config)
@@ -55,11 +55,36 @@ class MatchingView(IntakeMixin, BuddyAdminView):
         context["form"] = self.form or forms.RunForm(user=self.request.user,
                                                      initial_config=config)
         context["runs"] = list(MatchingRun.objects.filter(intake=self.intake)
-                               .select_related("requested_by")[:10])
+                               .select_related("requested_by")[:5])
         context["active_run"] = next((r for r in context["runs"] if r.is_active), None)
         context["pool"] = stats_service.intake_summary([self.intake])[self.intake.pk]
         context["rerun"] = pool_service.rerun_preview(self.intake)
         return context
+
+
+class RunsView(BuddyListingView):
+    """Every matching run of the intake, newest first, by status."""
+
+    permission = MATCH
+    tab = "matching"
+    url_name = "runs"
+    page_title = _("Matching runs")
+    results_template_name = "wagtail_buddy/admin/runs_results.html"
+    is_searchable = False
+    filterset_class = RunFilterSet
+    default_ordering = "-created_at"
+    row_data = {"run": "pk"}
+    columns = [
+        TemplateColumn("run", "wagtail_buddy/admin/cells/run.html", label=_("Run"),
+                       sort_key="created_at"),
+        TemplateColumn("status", "wagtail_buddy/admin/cells/run_status.html",
+                       label=_("Status")),
+        TemplateColumn("matched", "wagtail_buddy/admin/cells/run_matched.html",
+                       label=_("Matched")),
+    ]
+
+    def get_base_queryset(self):
+        return MatchingRun.objects.filter(intake=self.intake).select_related("requested_by")
 
 
 def run_payload(run: MatchingRun | None) -> dict:
@@ -81,14 +106,13 @@ def run_payload(run: MatchingRun | None) -> dict:
 
 
 class RunView(BuddyAdminView):
-    permission = "match"
+    permission = MATCH
     tab = "matching"
     template_name = "wagtail_buddy/admin/run.html"
 
     def get(self, request, run_id: int):
         self.run = get_object_or_404(
-            MatchingRun.objects.filter(intake__programme__in=self.programmes)
-            .select_related("intake__programme", "requested_by"), pk=run_id)
+            self.policy.runs().select_related("intake__programme", "requested_by"), pk=run_id)
         self.intake = self.run.intake
         return self.render_to_response(self.get_context_data())
 
@@ -128,18 +152,17 @@ class RunView(BuddyAdminView):
 class RunStatusView(BuddyAdminView):
     """JSON polled by the run page: status, phase, percent."""
 
-    permission = "match"
+    permission = MATCH
 
     def get(self, request, run_id: int):
-        run = get_object_or_404(
-            MatchingRun.objects.filter(intake__programme__in=self.programmes), pk=run_id)
+        run = get_object_or_404(self.policy.runs(), pk=run_id)
         return JsonResponse(run_payload(run))
 
 
 class IntakeProgressView(IntakeMixin, BuddyAdminView):
     """JSON: the latest run of an intake (for the home panel and scripts)."""
 
-    permission = "match"
+    permission = MATCH
 
     def get(self, request, *args, **kwargs):
         run = MatchingRun.objects.filter(intake=self.intake).first()

@@ -2,7 +2,8 @@
 
 Idempotent: run it after every deploy. Schedules are matched by name; their timing and
 function are brought up to date, while a pending ``next_run`` is kept so re-running the
-command does not postpone anything. ``--remove`` deletes them.
+command does not postpone anything. ``--remove`` deletes them and the results of the
+app's finished tasks.
 """
 
 from django.core.management.base import BaseCommand
@@ -15,12 +16,14 @@ class Command(BaseCommand):
     help = _("Create or update the django-q2 schedules of wagtail-buddy (idempotent).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--remove", action="store_true", help=_("Delete the schedules."))
+        parser.add_argument("--remove", action="store_true", help=_(
+            "Delete the schedules and the app's task results (when removing the app)."))
 
     def handle(self, *args, remove: bool = False, **options):
         if remove:
-            count = remove_schedules()
-            self.stdout.write(_("Removed %(n)d schedule(s).") % {"n": count})
+            schedules, tasks = remove_schedules()
+            self.stdout.write(_("Removed %(n)d schedule(s) and %(tasks)d task result(s).") % {
+                "n": schedules, "tasks": tasks})
             return
         created, updated = ensure_schedules()
         for spec in SCHEDULES:

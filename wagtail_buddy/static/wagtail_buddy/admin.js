@@ -50,14 +50,15 @@
     if (section.getAttribute("data-active") === "1") { poll(section); }
   });
 
-  document.querySelectorAll("[data-buddy-select-all]").forEach(function (box) {
-    box.addEventListener("change", function () {
-      var form = box.form;
-      var boxes = document.querySelectorAll(
-        'input[type=checkbox][name=ids][form="' + form.id + '"], #' + form.id + " input[type=checkbox][name=ids]"
-      );
-      boxes.forEach(function (b) { b.checked = box.checked; });
-    });
+  // Delegated: Wagtail's search and filters replace the list's results in place.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-buddy-select-all]")) { return; }
+    var form = box.form;
+    var boxes = document.querySelectorAll(
+      'input[type=checkbox][name=ids][form="' + form.id + '"], #' + form.id + " input[type=checkbox][name=ids]"
+    );
+    boxes.forEach(function (b) { b.checked = box.checked; });
   });
 
   document.querySelectorAll("[data-buddy-intake-switch]").forEach(function (select) {

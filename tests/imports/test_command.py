@@ -1,0 +1,116 @@
+"""``manage.py buddy_import``: the same service from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from wagtail_buddy.models import OutboundEmail, Participant
+
+from .conftest import csv_bytes, google_forms_rows
+
+pytestmark = pytest.mark.usefixtures("buddy_cache")
+
+
+def command(programme, intake, path, *extra) -> str:
+    import io
+
+    out = io.StringIO()
+    call_command("buddy_import", programme.slug, str(path), "--intake", str(intake.pk),
+                 "--role", "international", *extra, stdout=out)
+    return out.getvalue()
+
+
+def test_command_imports_and_invites(programme, intake, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(google_forms_rows(2)))
+    out = command(programme, intake, path)
+    assert "Invited 2 new people (2 invitations queued)" in out
+    assert Participant.objects.filter(status="invited").count() == 2
+
+
+def test_dry_run_writes_nothing_and_json_says_what_would_happen(programme, intake, tmp_path):
+    rows = google_forms_rows(2)
+    rows[2][4] = "klingon"
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(rows))
+    report = json.loads(command(programme, intake, path, "--dry-run", "--json"))
+    assert report["dry_run"] is True and "result" not in report
+    assert report["counts"] == {"create": 1, "update": 0, "unchanged": 0, "skip": 1}
+    assert report["rows"][1]["problems"] == [
+        {"field": "Languages", "reason": "'klingon': not a language code or name we know"}]
+    assert report["mapping"]["Timestamp"] == ""
+    assert not Participant.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_map_option_overrides_the_guess(programme, intake, tmp_path):
+    rows = [["Mail", "Given", "Family", "Where from"], ["a@example.org", "A", "B", "Italie"]]
+    path = tmp_path / "x.csv"
+    path.write_bytes(csv_bytes(rows))
+    out = json.loads(command(programme, intake, path, "--map", "Given=first_name", "--map",
+                             "Family=last_name", "--map", "Where from=nationality", "--json"))
+    assert out["result"]["created"] == 1
+    assert Participant.objects.get().nationality.code == "IT"
+
+
+def test_unreadable_file_exits_non_zero_and_writes_nothing(programme, intake, tmp_path):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(b"\x00\x01\x02\xff" * 100)
+    with pytest.raises(CommandError, match="binary"):
+        command(programme, intake, path)
+    with pytest.raises(CommandError, match="Cannot read"):
+        command(programme, intake, tmp_path / "missing.csv")
+    assert not Participant.objects.exists()
+
+
+def test_unreadable_file_exits_with_status_1_and_a_message(programme, intake, tmp_path,
+                                                          capsys):
+    """As from the shell: ``run_from_argv`` turns the error into exit status 1."""
+    from wagtail_buddy.management.commands.buddy_import import Command
+
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(b"\x00" * 64)
+    with pytest.raises(SystemExit) as exit_:
+        Command().run_from_argv(["manage.py", "buddy_import", programme.slug, str(path),
+                                 "--intake", str(intake.pk), "--role", "local"])
+    assert exit_.value.code == 1
+    assert "garbage.csv: This file is not a spreadsheet" in capsys.readouterr().err
+    assert not Participant.objects.exists()
+
+
+def test_bad_map_option_is_an_error(programme, intake, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(csv_bytes(google_forms_rows(1)))
+    with pytest.raises(CommandError, match="unknown field"):
+        command(programme, intake, path, "--map", "Timestamp=birthday")
+    with pytest.raises(CommandError, match="has no column"):
+        command(programme, intake, path, "--map", "Nope=email")
+
+
+README_HEADER = ["Timestamp", "Email address", "First name", "Last name",
+                 "Which languages do you speak?", "Nationality", "Home university",
+                 "Arrival date", "Where will you study?"]
+
+
+def test_the_readme_google_forms_example(programme, intake, tmp_path):
+    """The README's transcript, line by line, on a file shaped like it (120 responses)."""
+    rows = [README_HEADER] + [
+        [f"2027/01/03 10:{i % 60:02d}:11 AM GMT+1", f"student{i}@example.org", "Lucía",
+         "Fernández", "Spanish, English", "Spain", "Universidad de Sevilla", "01/02/2027",
+         "Université Lyon 2"] for i in range(120)]
+    rows[13][4] = "klingon"  # spreadsheet row 14
+    rows[21][7] = "31/02/2027"  # spreadsheet row 22
+    path = tmp_path / "Buddy sign-up (Responses).csv"
+    path.write_bytes(csv_bytes(rows))
+    dry = command(programme, intake, path, "--map", "Where will you study?=university",
+                  "--dry-run").splitlines()
+    assert dry == [
+        "row 14: skipped – Languages: 'klingon': not a language code or name we know",
+        "row 22: skipped – Arrival date: '31/02/2027' is not a date",
+        "118 to invite, 0 to update, 0 unchanged, 2 skipped.",
+        "Dry run: nothing was written or sent."]
+    out = command(programme, intake, path, "--map", "Where will you study?=university")
+    assert out.splitlines()[-1] == "Invited 118 new people (118 invitations queued), updated 0."
+    assert Participant.objects.filter(university="Université Lyon 2").count() == 118
