@@ -12,7 +12,8 @@ def page_data(privacy_notice: str, **extra) -> dict:
         "title": "ESN Graz buddies", "slug": "graz-buddies", "section_name": "ESN Graz",
         "contact_email": "buddy@esn-graz.example", "intro": streamfield([]),
         "privacy_notice": rich_text(privacy_notice), "charter": rich_text(""),
-        "extra_questions": streamfield([]), **extra,
+        "extra_questions": streamfield([]), "pairing_mode": "coordinator", "answer_days": 4,
+        **extra,
     })
 
 

@@ -39,6 +39,7 @@ def edit_data(page, groups) -> dict:
         "contact_email": "buddy@example.org", "intro": streamfield([]),
         "privacy_notice": rich_text("<p>We store your data.</p>"),
         "charter": rich_text("<p>Be kind.</p>"), "extra_questions": streamfield([]),
+        "pairing_mode": page.pairing_mode, "answer_days": page.answer_days,
         "action-publish": "publish",
     })
     data["coordinator_groups"] = [str(g.pk) for g in groups]
