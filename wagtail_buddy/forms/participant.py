@@ -130,7 +130,7 @@ class LayoutMixin:
 
     @property
     def settings_fields(self) -> list:
-        return self.section("preferred_language")
+        return self.section("preferred_language", "tell_next_intake")
 
 
 class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.ModelForm):
@@ -178,6 +178,12 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
     charter = forms.BooleanField(
         label=_("I accept the programme's charter."),
         error_messages={"required": _("Please accept the charter to take part.")},
+    )
+    tell_next_intake = forms.BooleanField(
+        label=_("Email me when the next intake opens, so I can join again in two clicks."),
+        required=False,
+        help_text=_("We then email you once per new intake, with your details filled in; "
+                    "you can change your mind on your private page."),
     )
     # Honeypot: hidden from people (CSS + aria-hidden), filled in by naive bots.
     website = forms.CharField(
@@ -268,9 +274,11 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
             else Participant.Role.INTERNATIONAL
         dropped = list(ROLE_FIELDS.get(other, ()))
         if not self.signup:
-            dropped += ["email", "consent", "charter", "website"]
+            dropped += ["email", "consent", "charter", "website", "tell_next_intake"]
         else:
             dropped += [*LATER_FIELDS, *(() if self.programme.has_charter else ("charter",))]
+        if self.role != Participant.Role.LOCAL:
+            dropped.append("tell_next_intake")
         for name in dropped:
             self.fields.pop(name, None)
 
@@ -315,3 +323,19 @@ class InvitationForm(ParticipantForm):
         super().__init__(*args, signup=True, **kwargs)
         for name in ("email", "website"):
             self.fields.pop(name, None)
+
+
+class RejoinForm(ParticipantForm):
+    """A past buddy's sign-up for a new intake: their profile is kept, the form asks only
+    what changes each semester and their consent to today's texts."""
+
+    ASKED = ("available_from", "available_until", "capacity", "tell_next_intake", "consent",
+             "charter")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, signup=True, role=Participant.Role.LOCAL, **kwargs)
+        for name in [n for n in self.fields if n not in self.ASKED]:
+            self.fields.pop(name)
+
+    def extra_answers(self) -> dict:
+        return {}

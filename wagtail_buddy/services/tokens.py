@@ -28,7 +28,8 @@ CONFIRM = "confirm"
 ACCESS = "access"
 CHECKIN = "checkin"
 INVITE = "invite"
-PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE)
+REJOIN = "rejoin"  # extra: the id of the intake the buddy is asked to join
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, REJOIN)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -184,6 +185,11 @@ def checkin_url(participant: Participant, match_id: int) -> str:
 def invitation_url(participant: Participant) -> str:
     """The imported person's invitation: check the prefilled details, consent, confirm."""
     return _url(participant, "invitation", make_token(participant, INVITE))
+
+
+def rejoin_url(participant: Participant, intake_id: int) -> str:
+    """A past buddy's "join again": the new intake's sign-up form, prefilled."""
+    return _url(participant, "rejoin", make_token(participant, REJOIN, intake_id))
 
 
 def page_or_site_changed(sender, instance=None, **kwargs) -> None:
