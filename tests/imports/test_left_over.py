@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import make_participant
 from wagtail_buddy.models import Match, MatchingRun, Participant
@@ -42,3 +44,18 @@ def test_the_left_over_student_wins_the_one_buddy_in_the_next_run(
     fit.refresh_from_db()
     assert other.left_over_at is None and fit.left_over_at is not None
     assert Participant.objects.filter(left_over_at__isnull=False).count() == 1
+
+
+def test_left_over_students_head_the_waiting_list(intake, coordinator, client):
+    early = make_participant(intake, arrival_date=intake.starts_on)
+    late = make_participant(intake, arrival_date=intake.ends_on)
+    client.force_login(coordinator)
+    url = reverse("wagtail_buddy_admin:waiting", args=[intake.pk])
+
+    def order():
+        html = client.get(url).content.decode()
+        return sorted((early, late), key=lambda p: html.index(p.last_name))
+
+    assert order() == [early, late]  # earliest arrival first
+    Participant.objects.filter(pk=late.pk).update(left_over_at=timezone.now())
+    assert order() == [late, early]
