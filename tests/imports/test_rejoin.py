@@ -159,3 +159,15 @@ def test_intakes_count_in_one_query(intake, past_intake, asked, coordinator, cli
     page = client.get(reverse("wagtail_buddy_participant_modeladmin_inspect",
                               args=[asked.pk])).content.decode()
     assert re.search(r"data-intakes-count>\s*2\s*<", page)
+
+
+def test_unchanged_texts_renew_consent_with_the_confirm_press(intake, asked, client):
+    asked.consent_version = intake.programme.consent_version()
+    asked.preferred_language = "en"
+    asked.save()
+    link = tokens.rejoin_url(asked, intake.pk).split("localhost", 1)[1]
+    html = client.get(link).content.decode()
+    assert "they have not changed" in html and 'type="checkbox" name="consent"' not in html
+    client.post(link, {"capacity": "1", "consent": "on", "charter": "on"})  # the hidden pair
+    new = Participant.objects.get(intake=intake)
+    assert new.consent_version == asked.consent_version and new.charter_accepted_at

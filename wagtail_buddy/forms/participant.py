@@ -332,10 +332,18 @@ class RejoinForm(ParticipantForm):
     ASKED = ("available_from", "available_until", "capacity", "tell_next_intake", "consent",
              "charter")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, past: Participant, **kwargs) -> None:
         super().__init__(*args, signup=True, role=Participant.Role.LOCAL, **kwargs)
         for name in [n for n in self.fields if n not in self.ASKED]:
             self.fields.pop(name)
+        # The texts they accepted last time are unchanged: the confirm press, under a
+        # sentence saying so, renews their consent (no box to tick again).
+        self.renews_consent = past.consent_version == self.consent_terms().version
+        if self.renews_consent:
+            for name in ("consent", "charter"):
+                if name in self.fields:
+                    self.fields[name].widget = forms.HiddenInput()
+                    self.initial[name] = "on"
 
     def extra_answers(self) -> dict:
         return {}
