@@ -171,3 +171,14 @@ def test_unchanged_texts_renew_consent_with_the_confirm_press(intake, asked, cli
     client.post(link, {"capacity": "1", "consent": "on", "charter": "on"})  # the hidden pair
     new = Participant.objects.get(intake=intake)
     assert new.consent_version == asked.consent_version and new.charter_accepted_at
+
+
+def test_only_earlier_intakes_are_invited_and_only_to_an_open_intake(
+        intake, past_intake, asked, coordinator, client):
+    later = make_participant(intake, "local")
+    rejoin.set_asked(later, True)
+    assert rejoin.past_buddies_who_asked(past_intake) == []  # not back to an older intake
+    assert [p.pk for p in rejoin.past_buddies_who_asked(intake)] == [asked.pk]
+    client.force_login(coordinator)
+    html = client.get(reverse("wagtail_buddy_admin:overview")).content.decode()
+    assert html.count("data-join-again") == 1  # the open intake only

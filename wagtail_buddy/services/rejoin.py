@@ -37,14 +37,15 @@ def set_asked(participant: Participant, asked: bool) -> None:
 
 
 def past_buddies_who_asked(intake: Intake) -> list[Participant]:
-    """Buddies of the programme's earlier intakes who asked, one (the newest) per address,
-    minus those already signed up for ``intake``."""
+    """Buddies of the programme's earlier intakes (started before ``intake``) who asked,
+    one (the newest) per address, minus those already signed up for ``intake``."""
     here = (Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL)
             .annotate(e=Lower("email")).values_list("e", flat=True))
     rows = (Participant.objects.filter(intake__programme_id=intake.programme_id,
                                        role=Participant.Role.LOCAL,
                                        rejoin_asked_at__isnull=False)
-            .exclude(intake=intake).exclude(status=Participant.Status.WITHDRAWN)
+            .filter(intake__starts_on__lt=intake.starts_on)
+            .exclude(status=Participant.Status.WITHDRAWN)
             .annotate(e=Lower("email")).exclude(e__in=here)
             .order_by("e", "-created_at", "-pk"))
     newest: dict[str, Participant] = {}
