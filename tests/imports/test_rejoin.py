@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests.conftest import make_participant
 from wagtail_buddy.models import BuddyLogEntry, Intake, OutboundEmail, Participant
-from wagtail_buddy.services import rejoin, tokens
+from wagtail_buddy.services import lifecycle, participant_data, rejoin, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
@@ -182,3 +182,11 @@ def test_only_earlier_intakes_are_invited_and_only_to_an_open_intake(
     client.force_login(coordinator)
     html = client.get(reverse("wagtail_buddy_admin:overview")).content.decode()
     assert html.count("data-join-again") == 1  # the open intake only
+
+
+def test_withdrawing_drops_the_wish_and_the_download_shows_it(intake, asked):
+    assert participant_data.export_data(asked)["rejoin_asked_at"]
+    lifecycle.withdraw([asked])
+    asked.refresh_from_db()
+    assert asked.rejoin_asked_at is None
+    assert rejoin.past_buddies_who_asked(intake) == []
