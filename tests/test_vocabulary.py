@@ -21,10 +21,12 @@ def test_names_in_each_locale_and_fallbacks():
 
 
 def test_autonyms_name_each_language_in_itself():
-    assert vocabulary.language_autonym("fr") == "Français"
-    assert vocabulary.language_autonym("es") == "Español"
-    assert vocabulary.language_autonym("ja") == "日本語"
-    assert vocabulary.language_autonym("xx") == "xx"
+    assert vocabulary.native_language_name("fr") == "Français"
+    assert vocabulary.native_language_name("es") == "Español"
+    assert vocabulary.native_language_name("ja") == "日本語"
+    assert vocabulary.native_language_name("ar") == "العربية"  # no catalogue of its own
+    assert vocabulary.native_language_name("pt-br") == "Português"
+    assert vocabulary.native_language_name("xx") == "xx"
 
 
 def test_choices_sorted_by_name_in_the_locale():

@@ -59,11 +59,6 @@ def _names_in(locale_code: str) -> dict[str, str]:
     return names.get(language, names["en"])
 
 
-def language_autonym(code: str) -> str:
-    """The language's name in itself, capitalised for a picker: 'fr' -> 'Français'."""
-    return _data()["autonyms"].get(code, code)
-
-
 def language_name(code: str, locale_code: str | None = None) -> str:
     """The name of a language in the active (or given) locale, e.g. 'de' -> 'allemand' in French."""
     return _names_in(locale_code or translation.get_language() or "en").get(code, code)
@@ -71,10 +66,11 @@ def language_name(code: str, locale_code: str | None = None) -> str:
 
 def native_language_name(code: str) -> str:
     """A language's name in that language, capitalised as a choice starts ("Français",
-    "Deutsch", "العربية"): what a language switcher shows, whatever the page's language."""
-    base = code.split("-")[0].split("_")[0].lower()
-    name = _names_in(code).get(base) or _names_in(base).get(base, code)
-    return name[:1].upper() + name[1:]
+    "Deutsch", "العربية"): what a language switcher shows, whatever the page's language.
+    Region variants take their language's name ("pt-br" -> "Português")."""
+    base = code.replace("_", "-").split("-")[0].lower()
+    name = _data()["autonyms"].get(base)
+    return name[:1].upper() + name[1:] if name else code
 
 
 def language_choices(locale_code: str | None = None) -> tuple[tuple[str, str], ...]:
