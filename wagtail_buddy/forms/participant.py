@@ -21,7 +21,7 @@ from django_countries import countries
 from ..models import BuddyProgrammePage, Interest, Participant
 from ..models.programme_texts import ConsentTerms
 from ..models.vocabulary import interest_names
-from ..vocabulary import ChoiceList, language_choices, native_language_name
+from ..vocabulary import ChoiceList, language_choices, language_name, native_language_name
 from .extra_questions import EXTRA_PREFIX, ExtraQuestionsMixin
 from .fields import (
     DateInput,
@@ -294,7 +294,8 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
                 "Our emails are not translated into %(missing)s yet: if you choose it, we "
                 "write to you in %(language)s."
             ) % {"missing": ", ".join(native_language_name(code) for code in missing),
-                 "language": native_language_name(self.programme.default_language)}
+                 # named in the sentence's own language: "en anglais", not "en English"
+                 "language": language_name(self.programme.default_language)}
 
     def consent_terms(self) -> ConsentTerms:
         """The privacy notice and charter this form showed: what its sender agreed to."""
