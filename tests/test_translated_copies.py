@@ -200,3 +200,17 @@ def test_buddy_coordinators_accepts_a_translated_copys_slug(programme):
     call_command("buddy_coordinators", programme.slug, "--group", "Lyon team")
     call_command("buddy_coordinators", str(copy.pk), "--group", "Lyon team")
     assert list(programme.coordinator_groups.values_list("name", flat=True)) == ["Lyon team"]
+
+
+def test_the_email_language_hint_names_the_fallback_in_the_pages_language(
+        client, settings, programme, intake):
+    """The missing language is named in itself (its reader looks for it); the language we
+    write in instead is named in the sentence's language: "en anglais", not "en English"."""
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "Arabic")]
+    html = client.get(f"/fr{programme.url}signup/international/").content.decode()
+    with translation.override("fr"):
+        expected = gettext("Our emails are not translated into %(missing)s yet: if you choose "
+                           "it, we write to you in %(language)s.") % {
+            "missing": "العربية", "language": "anglais"}
+    assert escape(expected) in html or expected in html
+    assert "en English" not in html

@@ -10,7 +10,9 @@ from buddysite.settings.test import INSTALLED_APPS, TEMPLATES
 INSTALLED_APPS = [app for app in INSTALLED_APPS
                   if app not in ("wagtail.contrib.simple_translation", "wagtail.locales")]
 INSTALLED_APPS += ["wagtail_localize", "wagtail_localize.locales"]
-LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("fr", "French"), ("de", "German")]
+WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("fr", "French"), ("de", "German")]
+# Like bakerydemo: the site offers Arabic, which the app has no catalogue for.
+LANGUAGES = [*WAGTAIL_CONTENT_LANGUAGES, ("ar", "Arabic")]
 TEMPLATES = [{**TEMPLATES[0],
               "DIRS": [*TEMPLATES[0]["DIRS"], Path(__file__).parent / "templates"]}]
 WAGTAIL_BUDDY_BASE_TEMPLATE = "bakery/base.html"

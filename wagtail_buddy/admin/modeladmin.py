@@ -29,7 +29,7 @@ from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import BuddyLogEntry, Language, Match, Participant
 from ..permissions import VIEW
-from ..services import exports, stats
+from ..services import exports, rejoin, stats
 from .access import policy_for
 from .forms import ParticipantBulkForm
 from .params import parse_id, parse_month, without_nul
@@ -247,6 +247,7 @@ class ParticipantInspectView(InspectView):
                 content_type__app_label="wagtail_buddy", content_type__model="participant",
                 object_id=str(p.pk)).select_related("user").order_by("-timestamp")[:100])
         context["extra_answers"] = sorted((p.extra_answers or {}).items())
+        context["intakes_taken_part"] = rejoin.intakes_taken_part(p)
         context["workspace_url"] = reverse("wagtail_buddy_admin:pair", args=[p.pk]) \
             if p.role == Participant.Role.INTERNATIONAL else ""
         return context

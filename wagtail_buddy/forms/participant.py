@@ -21,7 +21,7 @@ from django_countries import countries
 from ..models import BuddyProgrammePage, Interest, Participant
 from ..models.programme_texts import ConsentTerms
 from ..models.vocabulary import interest_names
-from ..vocabulary import ChoiceList, language_choices, native_language_name
+from ..vocabulary import ChoiceList, language_choices, language_name, native_language_name
 from .extra_questions import EXTRA_PREFIX, ExtraQuestionsMixin
 from .fields import (
     DateInput,
@@ -130,7 +130,7 @@ class LayoutMixin:
 
     @property
     def settings_fields(self) -> list:
-        return self.section("preferred_language")
+        return self.section("preferred_language", "tell_next_intake")
 
 
 class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.ModelForm):
@@ -178,6 +178,12 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
     charter = forms.BooleanField(
         label=_("I accept the programme's charter."),
         error_messages={"required": _("Please accept the charter to take part.")},
+    )
+    tell_next_intake = forms.BooleanField(
+        label=_("Email me when the next intake opens, so I can join again in two clicks."),
+        required=False,
+        help_text=_("We then email you once per new intake, with your details filled in; "
+                    "you can change your mind on your private page."),
     )
     # Honeypot: hidden from people (CSS + aria-hidden), filled in by naive bots.
     website = forms.CharField(
@@ -268,9 +274,11 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
             else Participant.Role.INTERNATIONAL
         dropped = list(ROLE_FIELDS.get(other, ()))
         if not self.signup:
-            dropped += ["email", "consent", "charter", "website"]
+            dropped += ["email", "consent", "charter", "website", "tell_next_intake"]
         else:
             dropped += [*LATER_FIELDS, *(() if self.programme.has_charter else ("charter",))]
+        if self.role != Participant.Role.LOCAL:
+            dropped.append("tell_next_intake")
         for name in dropped:
             self.fields.pop(name, None)
 
@@ -286,7 +294,8 @@ class ParticipantForm(ExtraQuestionsMixin, ValidationMixin, LayoutMixin, forms.M
                 "Our emails are not translated into %(missing)s yet: if you choose it, we "
                 "write to you in %(language)s."
             ) % {"missing": ", ".join(native_language_name(code) for code in missing),
-                 "language": native_language_name(self.programme.default_language)}
+                 # named in the sentence's own language: "en anglais", not "en English"
+                 "language": language_name(self.programme.default_language)}
 
     def consent_terms(self) -> ConsentTerms:
         """The privacy notice and charter this form showed: what its sender agreed to."""
@@ -315,3 +324,27 @@ class InvitationForm(ParticipantForm):
         super().__init__(*args, signup=True, **kwargs)
         for name in ("email", "website"):
             self.fields.pop(name, None)
+
+
+class RejoinForm(ParticipantForm):
+    """A past buddy's sign-up for a new intake: their profile is kept, the form asks only
+    what changes each semester and their consent to today's texts."""
+
+    ASKED = ("available_from", "available_until", "capacity", "tell_next_intake", "consent",
+             "charter")
+
+    def __init__(self, *args, past: Participant, **kwargs) -> None:
+        super().__init__(*args, signup=True, role=Participant.Role.LOCAL, **kwargs)
+        for name in [n for n in self.fields if n not in self.ASKED]:
+            self.fields.pop(name)
+        # The texts they accepted last time are unchanged: the confirm press, under a
+        # sentence saying so, renews their consent (no box to tick again).
+        self.renews_consent = past.consent_version == self.consent_terms().version
+        if self.renews_consent:
+            for name in ("consent", "charter"):
+                if name in self.fields:
+                    self.fields[name].widget = forms.HiddenInput()
+                    self.initial[name] = "on"
+
+    def extra_answers(self) -> dict:
+        return {}

@@ -40,7 +40,7 @@ class Problem:
     free_rows: np.ndarray
     cap_rem: np.ndarray
     spread: tuple[np.ndarray, int] | None
-    big: int
+    big: np.ndarray  # per encoded mentee row: cardinality weight + its priority bonus
     margin: int
     k: int
     workers: int
@@ -51,7 +51,7 @@ def _rescore_jobs(p: Problem, bound: np.ndarray, u: np.ndarray, V: np.ndarray) -
     open mentors priced below its threshold (a prefix of the mentors sorted by price), rows
     in order of threshold so that blocks stay narrow."""
     open_idx = np.nonzero(p.cap_rem > 0)[0]
-    thr = bound[p.free_rows] + p.big - u + p.margin
+    thr = bound[p.free_rows] + p.big[p.free_rows] - u + p.margin
     by_price = open_idx[np.argsort(V[open_idx], kind="stable")]
     v_sorted = V[by_price]
     vmin = v_sorted[0] if len(v_sorted) else INF_PRICE
@@ -80,7 +80,7 @@ def _violations(p: Problem, u_rows: np.ndarray, V: np.ndarray, job: tuple):
     # float64 holds these integers exactly (all far below 2**53)
     gain = total.astype(np.float64)  # in place from here: a pass per step, no temporaries
     gain -= V[cols].astype(np.float64)[None, :]
-    gain -= (u_rows[rows] - p.big).astype(np.float64)[:, None]
+    gain -= (u_rows[rows] - p.big[rows]).astype(np.float64)[:, None]
     hit = np.greater(gain, 0)
     hit &= feas
     n_real = int(np.count_nonzero(hit))
@@ -116,7 +116,7 @@ def certify(
     while True:
         report("solving", min(0.9, 0.3 * len(rounds)))
         t_solve = time.perf_counter()
-        a = assign(len(p.free_rows), pos_of_row[cr], cc, cs + p.big, p.cap_rem.clip(min=0),
+        a = assign(len(p.free_rows), pos_of_row[cr], cc, cs + p.big[cr], p.cap_rem.clip(min=0),
                    p.spread, prices=prices)
         t_solve = time.perf_counter() - t_solve
         t_cert = time.perf_counter()

@@ -133,7 +133,8 @@ def solve(
     t = time.perf_counter()
     lo, hi = score_bounds(W)
     pen_max = int(step * max(int(inst.capacity.max()) if len(mentors) else 0, 1))
-    big = len(inst.free_rows) * (hi - lo + pen_max) + pen_max + abs(lo) + 1
+    big = _lexicographic_weights(mentees, len(inst.free_rows) * (hi - lo + pen_max)
+                                 + pen_max + abs(lo) + 1)
     spread = (inst.n_locked, step) if step > 0 else None
     problem = Problem(inst.model, inst.forbidden, inst.free_rows, inst.cap_rem, spread, big,
                       max(0, (hi - lo) // MARGIN_SHARE), k, workers)
@@ -152,6 +153,17 @@ def solve(
         inst, len(mentees), len(mentors), pairs, unmatched, W, step, penalty,
         rounds=rounds, k=k, final_candidates=final_candidates, timings=timings, cand=cand)
     return MatchingResult(pairs, unmatched, True, total_units / SCALE, diagnostics)
+
+
+def _lexicographic_weights(mentees: list[Mentee], tier: int) -> np.ndarray:
+    """Each mentee row's weight on top of its pair scores: ``tier`` exceeds any difference
+    in total score (and spread penalty), a priority mentee gets one ``tier`` more, and the
+    cardinality weight exceeds every priority bonus together: most matched mentees, then
+    most priority mentees matched, then the highest total score."""
+    priority = np.fromiter((m.priority for m in mentees), np.int64, len(mentees))
+    n_priority = int(priority.sum())
+    base = (n_priority + 1) * tier if n_priority else tier
+    return base + priority * tier
 
 
 def _diagnostics(inst: _Instance, n: int, m: int, pairs: list, unmatched: list,
@@ -188,7 +200,7 @@ def _diagnostics(inst: _Instance, n: int, m: int, pairs: list, unmatched: list,
     }
 
 
-def _explain(inst: _Instance, a, big: int, step: int, feasible_count: np.ndarray) -> tuple:
+def _explain(inst: _Instance, a, big: np.ndarray, step: int, feasible_count: np.ndarray) -> tuple:
     """The pairs (locked and chosen) explained, their total units, the whole spread
     penalty and the unmatched mentees; checks the solver's objective against the scores."""
     lr, lc, free_rows, n_locked = inst.locked_rows, inst.locked_cols, inst.free_rows, \
@@ -204,7 +216,7 @@ def _explain(inst: _Instance, a, big: int, step: int, feasible_count: np.ndarray
     penalty = 0
     if step > 0:
         penalty = int(((n_locked[a.mentor_of_row[matched]] + a.slot_of_row[matched]) * step).sum())
-    if a.objective != free_units + big * int(matched.sum()) - penalty:
+    if a.objective != free_units + int(big[free_rows[matched]].sum()) - penalty:
         raise RuntimeError("internal error: objective and explained scores disagree")
     # Report the whole spread penalty, locked slots (0, 1, ... per mentor) included.
     penalty += int((n_locked * (n_locked - 1) // 2).sum()) * step

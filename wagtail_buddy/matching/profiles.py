@@ -100,6 +100,8 @@ class Mentee:
     birth_year: int | None = None
     nationality: str = ""
     arrival: dt.date | None = None
+    # Left unmatched by an earlier run: matched before anyone without it (see docs/engine.md).
+    priority: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self)

@@ -158,6 +158,14 @@ class Participant(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the buddy answered "yes" to "can you take one more student?" (capacity + 1).
     one_more_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A buddy asked to be told when the next intake opens (the "join again" email); null:
+    # not asked, so never contacted about a later intake.
+    rejoin_asked_at = models.DateTimeField(_("asked to hear about the next intake at"),
+                                           null=True, blank=True, editable=False)
+    # An international student a matching run left without a buddy: the next run and the
+    # suggestions match them first (the engine's priority tier, docs/engine.md).
+    left_over_at = models.DateTimeField(_("left unmatched by a run at"), null=True,
+                                        blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
     # A withdrawn student's new sign-up (the form as sent), applied only once the address

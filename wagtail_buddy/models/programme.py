@@ -225,6 +225,10 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def invitation_route(self, request, token: str):
         return self.public_views().invitation_view(request, self, token)
 
+    @path("rejoin/<str:token>/", name="rejoin")
+    def rejoin_route(self, request, token: str):
+        return self.public_views().rejoin_view(request, self, token)
+
     @path("me/<str:token>/", name="participant")
     def participant_route(self, request, token: str):
         return self.public_views().participant_view(request, self, token)

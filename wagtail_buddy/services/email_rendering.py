@@ -40,6 +40,8 @@ def build_context(email: OutboundEmail) -> dict:
     }
     if email.context.get("links"):
         context.update(_links(participant, email.context["links"]))
+    if "rejoin_url" in email.context.get("links", ()):
+        context["rejoin_url"] = tokens.rejoin_url(participant, email.context["intake_id"])
     if "match_id" in email.context:
         match = Match.objects.select_related("mentee", "mentor").filter(
             pk=email.context["match_id"]).first()

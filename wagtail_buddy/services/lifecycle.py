@@ -65,10 +65,12 @@ def withdraw(participants: Sequence[Participant], user=None, reason: str = "") -
             status=Match.Status.CANCELLED, ended_at=now, end_reason=reason, locked=False)
         for participant in targets:
             participant.status, participant.withdrawn_at = Participant.Status.WITHDRAWN, now
+            participant.rejoin_asked_at = None  # a withdrawn buddy is not invited back
             participant.updated_at = now
             participant.rotate_access_key()
         Participant.objects.bulk_update(
-            targets, ["status", "withdrawn_at", "access_key", "updated_at"], batch_size=500)
+            targets, ["status", "withdrawn_at", "access_key", "updated_at", "rejoin_asked_at"],
+            batch_size=500)
         refresh_statuses(_counterparts(matches, set(ids)))
         audit(targets, "wagtail_buddy.participant_withdraw", user)
         if matches:

@@ -15,7 +15,8 @@ PROFILE_FIELDS = (
 )
 DATE_FIELDS = ("arrival_date", "available_from", "available_until")
 TIME_FIELDS = ("created_at", "updated_at", "consent_at", "charter_accepted_at",
-               "confirmed_at", "reminder_sent_at", "withdrawn_at")
+               "confirmed_at", "reminder_sent_at", "withdrawn_at", "rejoin_asked_at",
+               "left_over_at")
 
 
 def _iso(value) -> str | None:

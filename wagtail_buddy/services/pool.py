@@ -38,7 +38,7 @@ def _codes(participants: Iterable[Participant], among: QuerySet | None = None) -
     lang_through = Participant.languages.through
     interest_through = Participant.interests.through
     selections = [{"participant__in": among.values("pk")}] if among is not None else [
-        {"participant_id__in": chunk} for chunk in _chunks(ids)]
+        {"participant_id__in": chunk} for chunk in chunks(ids)]
     for selection in selections:
         for pid, code in lang_through.objects.filter(**selection).values_list(
                 "participant_id", "language_id"):
@@ -58,7 +58,7 @@ def _country(p: Participant, name: str) -> str:
     return raw if isinstance(raw, str) else str(getattr(p, name) or "")
 
 
-def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+def chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
     # SQLite limits the number of query parameters; large pools are read in slices.
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -67,7 +67,7 @@ def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
 PROFILE_FIELDS = (
     "pk", "role", "status", "gender", "gender_preference", "university", "faculty",
     "birth_year", "nationality", "arrival_date", "available_from", "available_until",
-    "capacity", "exchange_country",
+    "capacity", "exchange_country", "left_over_at",
 )
 
 
@@ -78,6 +78,7 @@ def to_mentee(p: Participant) -> Mentee:
         interests=getattr(p, "_interest_codes", frozenset()),
         university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
         nationality=_country(p, "nationality"), arrival=p.arrival_date,
+        priority=p.left_over_at is not None,
     )
 
 

@@ -28,10 +28,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import buddy_settings
 from ..matching import InputError, solve
-from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun
+from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun, Participant
 from .audit import audit
 from .matching_config import clean_config
-from .pool import REPLACED, Pool, load_pool
+from .pool import REPLACED, Pool, chunks, load_pool
 from .queue import enqueue
 from .statuses import refresh_statuses
 
@@ -224,12 +224,26 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
             for p in new_pairs
         ], batch_size=2000)
         refresh_statuses(pool.participant_ids)
+        mark_left_over(result)
         timings = {**timings, "write": time.perf_counter() - started}
         MatchingRun.objects.filter(pk=run.pk).update(
             status=MatchingRun.Status.SUCCEEDED, phase="done", progress=100,
             heartbeat_at=timezone.now(), finished_at=timezone.now(),
             summary=summarise(pool, result, len(new_pairs), timings),
         )
+
+
+def mark_left_over(result) -> None:
+    """Students this run left without a buddy get priority in the next run (once set, the
+    first time is kept); those it paired lose it."""
+    left = [int(u.mentee) for u in result.unmatched]
+    paired = [int(p.mentee) for p in result.pairs]
+    for ids in chunks(left):
+        Participant.objects.filter(pk__in=ids, left_over_at__isnull=True).update(
+            left_over_at=timezone.now())
+    for ids in chunks(paired):
+        Participant.objects.filter(pk__in=ids, left_over_at__isnull=False).update(
+            left_over_at=None)
 
 
 def _delete_replaced(intake: Intake) -> None:

@@ -106,6 +106,8 @@ def _fill(participant: Participant, form) -> Participant:
     participant.consent_language = terms.language
     participant.consent_revision = terms.revision_id
     participant.charter_accepted_at = now if "charter" in form.fields else None
+    if "tell_next_intake" in form.fields:  # a local buddy's "email me next semester"
+        participant.rejoin_asked_at = now if form.cleaned_data.get("tell_next_intake") else None
     return participant
 
 

@@ -28,8 +28,9 @@ CONFIRM = "confirm"
 ACCESS = "access"
 CHECKIN = "checkin"
 INVITE = "invite"
-ANSWER = "answer"
-PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, ANSWER)
+REJOIN = "rejoin"  # extra: the id of the intake the buddy is asked to join
+ANSWER = "answer"  # extra: the id of the proposal ("both accept" mode)
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, REJOIN, ANSWER)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -190,6 +191,11 @@ def answer_url(participant: Participant, match_id: int) -> str:
 def invitation_url(participant: Participant) -> str:
     """The imported person's invitation: check the prefilled details, consent, confirm."""
     return _url(participant, "invitation", make_token(participant, INVITE))
+
+
+def rejoin_url(participant: Participant, intake_id: int) -> str:
+    """A past buddy's "join again": the new intake's sign-up form, prefilled."""
+    return _url(participant, "rejoin", make_token(participant, REJOIN, intake_id))
 
 
 def page_or_site_changed(sender, instance=None, **kwargs) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
-from ..forms import CheckInForm, InvitationForm, LinkRequestForm, ParticipantForm
+from ..forms import CheckInForm, InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, CheckIn, Participant
 from ..services import (
     answers,
@@ -23,6 +23,7 @@ from ..services import (
     invitations,
     lifecycle,
     participant_data,
+    rejoin,
     shortage,
     signup,
     tokens,
@@ -199,6 +200,36 @@ def invitation_view(request: HttpRequest, page: BuddyProgrammePage, token: str) 
                   participant=participant, role=participant.role)
 
 
+# --- a past buddy joins a new intake -----------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def rejoin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> HttpResponse:
+    """"Join again": the new intake's form with the buddy's profile; one press signs up."""
+    resolved, error = _resolve(request, page, token, tokens.REJOIN)
+    if error:
+        return error
+    past = resolved.participant
+    state, intake = signup.signup_state(page, Participant.Role.LOCAL)
+    if state != signup.OPEN or intake.pk != (resolved.extra or [None])[0]:
+        return render(request, page, "signup/closed.html", role=Participant.Role.LOCAL,
+                      state=state if state != signup.OPEN else signup.CLOSED)
+    existing = rejoin.joined(past, intake)
+    if existing is None:
+        form = RejoinForm(_data(request), programme=page, past=past,
+                          initial={"capacity": past.capacity})
+        if request.method != "POST" or not form.is_valid():
+            return render(request, page, "signup/rejoin.html", private=True, form=form,
+                          participant=past, intake=intake, role=Participant.Role.LOCAL)
+        existing, created = rejoin.join_again(past, intake, form)
+    else:
+        created = False
+    return render(request, page, "signup/confirmed.html", private=True, participant=existing,
+                  just_confirmed=created, private_url=sub_url(
+                      request, page, "participant",
+                      token=tokens.make_token(existing, tokens.ACCESS)))
+
+
 # --- the private link --------------------------------------------------------------------
 
 
@@ -212,6 +243,9 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
         confirmed_now = signup.confirm(participant)
         if request.POST.get("action") == "one_more":  # "can you take one more?": yes
             shortage.accept_one_more(participant)
+            return HttpResponseRedirect(sub_url(request, page, "participant", token=token))
+        if request.POST.get("action") in ("rejoin_ask", "rejoin_stop"):  # next intake
+            rejoin.set_asked(participant, request.POST["action"] == "rejoin_ask")
             return HttpResponseRedirect(sub_url(request, page, "participant", token=token))
         if request.POST.get("action") == "confirm":
             return HttpResponseRedirect(sub_url(request, page, "participant", token=token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,8 @@ from .listing import BuddyListingView, TemplateColumn
 
 
 class WaitingView(BuddyListingView):
-    """International students of the intake waiting for a buddy, earliest arrival first."""
+    """International students of the intake waiting for a buddy: those a run left
+    unmatched first, then earliest arrival first."""
 
     tab = "waiting"
     url_name = "waiting"
@@ -39,6 +41,15 @@ class WaitingView(BuddyListingView):
         return Participant.objects.filter(
             intake=self.intake, role=Participant.Role.INTERNATIONAL,
             status=Participant.Status.WAITING).prefetch_related(*profile_prefetch())
+
+    def order_queryset(self, queryset):
+        """In the default order, students a run left unmatched come first (as in the
+        next run), the longest-waiting of them first."""
+        ordered = super().order_queryset(queryset)
+        if self.ordering != self.default_ordering:
+            return ordered
+        return ordered.order_by(F("left_over_at").asc(nulls_last=True),
+                                *ordered.query.order_by)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,12 +8,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ...services import shortage
+from ...services import rejoin, shortage
 from .base import BuddyAdminView, IntakeMixin, url
 
 
 class ShortageActionView(IntakeMixin, BuddyAdminView):
-    """POST ``action=one_more`` (ask full buddies) or ``action=still_waiting``."""
+    """POST ``action=one_more`` (ask full buddies), ``still_waiting`` or ``join_again``."""
 
     permission = post_permission = "match"
     http_method_names = ["post"]
@@ -31,6 +31,11 @@ class ShortageActionView(IntakeMixin, BuddyAdminView):
             messages.success(request, ngettext(
                 "%(n)d waiting student told they are on the list.",
                 "%(n)d waiting students told they are on the list.", n) % {"n": n})
+        elif action == rejoin.JOIN_AGAIN:
+            n = rejoin.send_join_again(self.intake, request.user)
+            messages.success(request, ngettext(
+                "%(n)d past buddy invited to join again.",
+                "%(n)d past buddies invited to join again.", n) % {"n": n})
         else:
             raise Http404
         if n == 0:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0011_invitations_and_imports'),
+        ('wagtail_buddy', '0012_returning_buddies'),
     ]
 
     operations = [
