@@ -123,6 +123,10 @@ def test_decline_forbids_the_pair_and_frees_the_other(both_accept, proposal, coo
     entry = BuddyLogEntry.objects.get(action="wagtail_buddy.match_decline", data__match=match.pk)
     assert entry.data["reason"] == "Not my field" and entry.data["side"] == "mentor"
     assert not OutboundEmail.objects.filter(purpose="introduction").exists()
+    left_over = dict(Participant.objects.filter(pk__in=[match.mentee_id, match.mentor_id])
+                     .values_list("pk", "left_over_at"))
+    assert left_over[match.mentee_id] is not None  # she accepted: first in the next run
+    assert left_over[match.mentor_id] is None  # he declined
 
 
 @pytest.mark.parametrize("case", ["twice", "after_decline", "late", "stranger", "rejected"])
@@ -219,6 +223,9 @@ def test_schedule_reminds_once_then_expires(both_accept, proposal, coordinator):
     assert (str(match.mentee_id), str(match.mentor_id)) in load_pool(match.intake).forbidden
     assert BuddyLogEntry.objects.filter(action="wagtail_buddy.match_expire",
                                         data__match=match.pk).count() == 1
+    left_over = dict(Participant.objects.filter(pk__in=[match.mentee_id, match.mentor_id])
+                     .values_list("pk", "left_over_at"))
+    assert left_over[match.mentee_id] is not None and left_over[match.mentor_id] is None
 
 
 def test_schedule_is_registered():

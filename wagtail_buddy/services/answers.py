@@ -162,6 +162,18 @@ def _end(match: Match, outcome: str, now: datetime, reason: str = "") -> None:
         mentor_answer=match.mentor_answer)
     match.status, match.answers, match.end_reason = Match.Status.REJECTED, outcome, reason
     refresh_statuses(people_of([match]))
+    _mark_left_over(match, outcome, now)
+
+
+def _mark_left_over(match: Match, outcome: str, now: datetime) -> None:
+    """The student who did not end the proposal (the other side of a decline, whoever had
+    accepted when it expired) goes first in the next run and in suggestions."""
+    innocent = [getattr(match, f"{side}_id") for side in ("mentee", "mentor")
+                if getattr(match, f"{side}_answer") != Match.Answer.DECLINED
+                and (outcome == Match.Answers.DECLINED
+                     or getattr(match, f"{side}_answer") == Match.Answer.ACCEPTED)]
+    Participant.objects.filter(pk__in=innocent, left_over_at__isnull=True).update(
+        left_over_at=now)
 
 
 def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
