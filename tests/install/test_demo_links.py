@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import queue
+import quopri
 import re
 import socket
 import subprocess
@@ -92,9 +93,12 @@ def link_from(lines: queue.Queue, pattern: str, timeout: float = 180) -> tuple[s
             seen.append(lines.get(timeout=1))
         except queue.Empty:
             continue
-        found = re.search(pattern, seen[-1])
+        # Django 6 prints the console email quoted-printable (long lines end in "="):
+        # read the log as a mail reader would.
+        text = quopri.decodestring("".join(seen).encode()).decode(errors="replace")
+        found = re.search(pattern, text)
         if found:
-            return found[0], "".join(seen)
+            return found[0], text
     raise AssertionError("no link in the worker's output:\n" + "".join(seen)[-5000:])
 
 
