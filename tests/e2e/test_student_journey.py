@@ -329,7 +329,9 @@ def test_french_from_the_programme_page_to_the_private_page(site, page, phone_pa
 
 
 SCREEN = 812  # a 375 x 812 phone
-MAX_SCREENS, MAX_TABS = 3.5, 60
+# The local form also asks "email me when the next intake opens" (issue 22), hence its
+# quarter screen more; the international form keeps the 3.5 screens it had.
+MAX_SCREENS, MAX_TABS = {"local": 3.75, "international": 3.5}, 60
 
 
 @pytest.mark.parametrize("role", ["international", "local"])
@@ -349,7 +351,7 @@ def test_the_form_is_short_on_a_phone(site, phone_page, programme, intake, role,
     print(f"\n{role} form at 375x812: {height} px = {screens:.2f} screens, {tabs} Tab presses")
     screenshot(phone_page, f"student-form-{role}-short-phone")
     axe_check(phone_page)
-    assert screens <= MAX_SCREENS and tabs <= MAX_TABS, (screens, tabs)
+    assert screens <= MAX_SCREENS[role] and tabs <= MAX_TABS, (screens, tabs)
 
 
 def test_closed_and_full_pages_are_accessible(site, page, programme, intake, axe_check):

@@ -59,7 +59,7 @@ def test_french_copy_at_375px(live_server, phone, programme, intake, interests, 
     shoot(phone, "fr-programme-375")
     axe_check(phone, "French programme page")
     phone.goto(f"{live_server.url}{copy.url}signup/international/")
-    phone.locator("summary").first.click()
+    phone.get_by_text("Lire la politique de confidentialité").click()
     legal = phone.locator(".buddy-legal").first
     assert "Nous conservons vos données" in legal.inner_text()
     assert legal.get_attribute("lang") == "fr"
@@ -83,6 +83,7 @@ def test_international_pages_in_english_at_375px(live_server, browser, programme
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}{programme.url}signup/international/")
+        page.get_by_text("What taking part means").click()  # folded on the form
         body = page.inner_text(".buddy")
         assert COMMITMENT_INTERNATIONAL in body and COMMITMENT_LOCAL not in body
         shoot(page, "en-signup-international-375")
