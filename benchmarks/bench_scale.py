@@ -211,6 +211,10 @@ def main() -> int:
     if not cloned:
         built = scale_build.build(args.participants)
         print(f"built {built} in {time.perf_counter() - t:.1f} s", flush=True)
+        # An install in use has been vacuumed by autovacuum: the visibility map lets the
+        # counts be index-only scans. COPY leaves it empty; vacuum once, in the template.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
         connections.close_all()
         save_template(url, fingerprint)
     with connection.cursor() as cursor:
@@ -254,6 +258,8 @@ def main() -> int:
     mentee = (Participant.objects.filter(intake=big, role="international",
                                          matches_as_mentee__isnull=False).order_by("pk").first())
     proposal = Match.objects.filter(intake=big, status="proposed").order_by("pk").first()
+    waiting = (Participant.objects.filter(intake=big, role="international", status="waiting")
+               .order_by("pk").first()) or mentee
     last_run = big.matching_runs.order_by("-pk").first()
     screens = [
         ("overview", reverse(f"{ns}:overview"), {}),
@@ -274,6 +280,7 @@ def main() -> int:
         ("proposals", reverse(f"{ns}:proposals", args=[big.pk]), {}),
         ("proposals, page 50", reverse(f"{ns}:proposals", args=[big.pk]), {"p": 50}),
         ("waiting list", reverse(f"{ns}:waiting", args=[big.pk]), {}),
+        ("waiting student's suggestions", reverse(f"{ns}:pair", args=[waiting.pk]), {}),
         ("introductions", reverse(f"{ns}:introductions", args=[big.pk]), {}),
         ("statistics", reverse(f"{ns}:stats", args=[big.pk]), {}),
     ]

@@ -88,8 +88,27 @@ class ParticipantIndexView(IndexView):
         """Built once per request: modeladmin asks for it twice (dispatch, then context),
         and each time would run every filter's lookups again."""
         if getattr(self, "_queryset", None) is None:
-            self._queryset = super().get_queryset(request)
+            self._queryset = self.counted_once(super().get_queryset(request))
         return self._queryset
+
+    def get_base_queryset(self, request=None):
+        return self.counted_once(super().get_base_queryset(request))
+
+    def counted_once(self, queryset):
+        """``queryset`` whose ``count()`` runs once per request and SQL: modeladmin counts
+        the list three times (all, the filtered ones, the paginator), the same rows when
+        nothing is filtered."""
+        key = str(queryset.select_related(None).order_by().query)
+        counts = self.__dict__.setdefault("_counts", {})
+        count = queryset.count
+
+        def count_once() -> int:
+            if key not in counts:
+                counts[key] = count()
+            return counts[key]
+
+        queryset.count = count_once
+        return queryset
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         """CSV streams row by row (the first bytes leave at once, memory stays flat);
