@@ -9,6 +9,8 @@ deletes participants here (students do that through their private link).
 
 from __future__ import annotations
 
+from types import MethodType
+
 from django.contrib import messages
 from django.contrib.admin import display
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -102,12 +104,14 @@ class ParticipantIndexView(IndexView):
         counts = self.__dict__.setdefault("_counts", {})
         count = queryset.count
 
-        def count_once() -> int:
+        def count_once(_queryset) -> int:
             if key not in counts:
                 counts[key] = count()
             return counts[key]
 
-        queryset.count = count_once
+        # A bound method: Django's paginator calls ``count()`` only if it looks like one
+        # (a plain function would make it count with ``len()``, reading every row).
+        queryset.count = MethodType(count_once, queryset)
         return queryset
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
