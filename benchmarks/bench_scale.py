@@ -253,6 +253,8 @@ def main() -> int:
             worker.terminate()
             worker.wait(30)
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # what autovacuum does after the runs' thousands of rows
     ns = "wagtail_buddy_admin"
     plist = reverse("wagtail_buddy_participant_modeladmin_index")
     mentee = (Participant.objects.filter(intake=big, role="international",

@@ -3,6 +3,7 @@ free buddies counted from the full ones, exports streamed in constant queries.""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import formats, timezone
 from tests.admin.test_access_and_scale import add_pairs
 from tests.conftest import make_programme
 from wagtail_buddy.admin.modeladmin import ParticipantAdmin
+from wagtail_buddy.admin.paging import page_rows
 from wagtail_buddy.models import Intake, Match, Participant
 from wagtail_buddy.permissions import intake_ids_for_user, scope_to_user
 from wagtail_buddy.services import stats
@@ -209,3 +211,29 @@ def test_superuser_overview_queries_do_not_grow_with_sections(client, home_page,
     for _ in range(3):
         add_section()
     assert measure() == one
+
+
+@pytest.mark.parametrize("ordering", [("score", "pk"), ("-score", "-pk"),
+                                      ("mentee__last_name", "pk"), ("-created_at", "-pk")])
+def test_deferred_join_pages_are_the_pages(intake, ordering):
+    """Ids first, then the rows: every page has the rows plain slicing gives, in order,
+    with their people loaded."""
+    add_pairs(intake, 130, 130, 120, seed=5)
+    queryset = (Match.objects.filter(intake=intake).select_related("mentee", "mentor")
+                .order_by(*ordering))
+    for bottom, top in ((0, 50), (50, 100), (100, 150), (110, 160)):
+        rows = page_rows(queryset, bottom, top)
+        assert [m.pk for m in rows] == [m.pk for m in queryset[bottom:top]]
+    with CaptureQueriesContext(connection) as queries:
+        assert {m.mentor.last_name for m in page_rows(queryset, 50, 100)}
+    assert len(queries.captured_queries) == 2  # the ids, then the rows with their people
+
+
+def test_participant_list_deep_page_shows_its_own_rows(client, coordinator, intake):
+    add_pairs(intake, 100, 80, 40, seed=7)
+    client.force_login(coordinator)
+    expected = list(Participant.objects.filter(intake=intake)
+                    .order_by("last_name", "-pk").values_list("pk", flat=True)[100:150])
+    body = client.get(reverse(INDEX), {"o": "1", "p": "3"}).content.decode()
+    shown = [int(pk) for pk in re.findall(r'data-object-pk="(\d+)"', body)]
+    assert shown == expected

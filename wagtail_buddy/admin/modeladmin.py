@@ -33,6 +33,7 @@ from ..permissions import VIEW
 from ..services import exports, rejoin
 from .access import policy_for
 from .forms import ParticipantBulkForm
+from .paging import DeferredJoinPaginator
 from .params import parse_id, without_nul
 from .participant_filters import (
     ArrivalMonthFilter,
@@ -76,6 +77,8 @@ class ParticipantButtonHelper(ButtonHelper):
 
 class ParticipantIndexView(IndexView):
     """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
+
+    paginator_class = DeferredJoinPaginator
 
     def dispatch(self, request, *args, **kwargs):
         without_nul(request)
