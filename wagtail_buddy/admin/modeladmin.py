@@ -17,6 +17,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Permission
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import re_path, reverse
@@ -103,7 +104,10 @@ class ParticipantIndexView(IndexView):
         """``queryset`` whose ``count()`` runs once per request and SQL: modeladmin counts
         the list three times (all, the filtered ones, the paginator), the same rows when
         nothing is filtered."""
-        key = str(queryset.select_related(None).order_by().query)
+        try:
+            key = str(queryset.select_related(None).order_by().query)
+        except EmptyResultSet:  # nobody to see (no programme): count() asks nothing
+            return queryset
         counts = self.__dict__.setdefault("_counts", {})
         count = queryset.count
 
