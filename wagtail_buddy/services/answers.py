@@ -52,8 +52,14 @@ def ask(matches: Sequence[Match], user, note: str = "", now: datetime | None = N
     if note:
         changes["coordinator_note"] = note
     with transaction.atomic():
-        Match.objects.filter(pk__in=[m.pk for m in targets], status=Match.Status.PROPOSED,
-                             ).exclude(answers=Match.Answers.WAITING).update(**changes)
+        # Locked and re-read: a second coordinator confirming the same rows asks once.
+        open_ids = set(Match.objects.select_for_update(of=("self",)).filter(
+            pk__in=[m.pk for m in targets], status=Match.Status.PROPOSED,
+        ).exclude(answers=Match.Answers.WAITING).values_list("pk", flat=True))
+        targets = [m for m in targets if m.pk in open_ids]
+        if not targets:
+            return 0
+        Match.objects.filter(pk__in=open_ids).update(**changes)
         queue_emails(
             (person, ASK, str(m.pk), {"match_id": m.pk, "links": ["answer_url"]})
             for m in targets for person in (m.mentee, m.mentor))
