@@ -173,13 +173,15 @@ def _end(match: Match, outcome: str, now: datetime, reason: str = "") -> None:
 
 def _mark_left_over(match: Match, outcome: str, now: datetime) -> None:
     """The student who did not end the proposal (the other side of a decline, whoever had
-    accepted when it expired) goes first in the next run and in suggestions."""
+    accepted when it expired) goes first: an international student in the next run and on
+    the waiting list, a buddy in the suggestions. Only if they are back to waiting (a buddy
+    with another confirmed student is not), so the mark is spent when they are matched."""
     innocent = [getattr(match, f"{side}_id") for side in ("mentee", "mentor")
                 if getattr(match, f"{side}_answer") != Match.Answer.DECLINED
                 and (outcome == Match.Answers.DECLINED
                      or getattr(match, f"{side}_answer") == Match.Answer.ACCEPTED)]
-    Participant.objects.filter(pk__in=innocent, left_over_at__isnull=True).update(
-        left_over_at=now)
+    Participant.objects.filter(pk__in=innocent, left_over_at__isnull=True,
+                               status=Participant.Status.WAITING).update(left_over_at=now)
 
 
 def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
