@@ -168,3 +168,21 @@ def test_decisions_from_a_stale_list_change_nothing(both_accept, intake, coordin
     assert OutboundEmail.objects.filter(purpose="cancelled").count() == 2
     assert BuddyLogEntry.objects.filter(action="wagtail_buddy.match_cancel").count() == logged
     assert Match.objects.get(pk=match.pk).end_reason == "They never met"
+
+
+def test_the_decline_reason_is_in_the_decliners_data_only(both_accept, intake, coordinator):
+    from wagtail_buddy.services.participant_data import export_data
+
+    mentee = make_participant(intake)
+    mentor = make_participant(intake, "local", capacity=1)
+    [match] = asked(intake, coordinator, (mentee, mentor))
+    answers.answer(match.pk, mentee, True)
+    answers.answer(match.pk, mentor, False, "Private reason 42")
+    match.refresh_from_db()
+    assert export_data(mentor)["proposal_answers"] == [
+        {"answer": "declined", "asked_until": match.answers_due_at.isoformat(),
+         "reason": "Private reason 42"}]
+    theirs = export_data(mentee)
+    assert theirs["proposal_answers"] == [
+        {"answer": "accepted", "asked_until": match.answers_due_at.isoformat()}]
+    assert "Private reason 42" not in str(theirs)

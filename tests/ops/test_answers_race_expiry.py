@@ -16,7 +16,7 @@ from django.db import connection
 
 from tests.ops.conftest import django_process
 from tests.ops.test_answers_race import finish, start, waiting_pair  # noqa: F401 (fixture)
-from wagtail_buddy.models import BuddyLogEntry, Match, OutboundEmail
+from wagtail_buddy.models import BuddyLogEntry, OutboundEmail
 from wagtail_buddy.services import answers
 
 # The schedule's work past the deadline, its transaction held open until a line arrives.
@@ -68,7 +68,8 @@ def stop(*processes) -> None:
 
 
 @pytest.mark.postgres
-def test_the_expiry_takes_the_row_first_and_the_late_accept_is_refused(waiting_pair):
+def test_the_expiry_takes_the_row_first_and_the_late_accept_is_refused(
+        waiting_pair):  # noqa: F811 (fixture)
     match = waiting_pair
     expiry = django_process(HELD_EXPIRY, str(match.pk))
     student = None
@@ -93,7 +94,7 @@ def test_the_expiry_takes_the_row_first_and_the_late_accept_is_refused(waiting_p
 
 @pytest.mark.postgres
 def test_the_last_accept_takes_the_row_first_and_the_stale_reject_changes_nothing(
-        waiting_pair, coordinator):
+        waiting_pair, coordinator):  # noqa: F811 (fixture)
     match = waiting_pair
     answers.answer(match.pk, match.mentee, True)
     reject = django_process(STALE_REJECT, str(match.pk), str(coordinator.pk))
@@ -119,7 +120,8 @@ def test_the_last_accept_takes_the_row_first_and_the_stale_reject_changes_nothin
 
 
 @pytest.mark.postgres
-def test_the_coordinator_rejects_first_and_the_accept_is_refused(waiting_pair, coordinator):
+def test_the_coordinator_rejects_first_and_the_accept_is_refused(
+        waiting_pair, coordinator):  # noqa: F811 (fixture)
     match = waiting_pair
     reject = django_process(STALE_REJECT.replace(
         'print("REJECTED", decisions.reject(stale, user), flush=True)',

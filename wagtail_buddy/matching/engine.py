@@ -269,9 +269,10 @@ def suggest(
     """Top-``k`` feasible mentors with spare capacity for one mentee, best first.
 
     Priority mentors (``Mentor.priority``: freed by a declined or expired proposal) come
-    before the others, each group by score; ties are broken by the mentors' order. ``spare_capacity`` maps mentor id -> free slots
-    (default: the mentor's capacity). Pass the intake's mentees as ``mentees_pool`` so the
-    rarity of interests, hence the scores, match those of :func:`solve` on that intake."""
+    before the others, each group by score; ties are broken by the mentors' order.
+    ``spare_capacity`` maps mentor id -> free slots (default: the mentor's capacity). Pass
+    the intake's mentees as ``mentees_pool`` so the rarity of interests, hence the scores,
+    match those of :func:`solve` on that intake."""
     mentors = list(mentors)
     forbidden = [(str(a), str(b)) for a, b in forbidden if str(a) == mentee.id]
     validate([mentee], mentors, (), forbidden)
