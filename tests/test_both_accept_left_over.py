@@ -186,3 +186,19 @@ def test_the_decline_reason_is_in_the_decliners_data_only(both_accept, intake, c
     assert theirs["proposal_answers"] == [
         {"answer": "accepted", "asked_until": match.answers_due_at.isoformat()}]
     assert "Private reason 42" not in str(theirs)
+
+
+def test_a_one_day_deadline_is_reminded_half_way(both_accept, intake, coordinator):
+    from datetime import timedelta
+
+    both_accept.answer_days = 1
+    both_accept.save(update_fields=["answer_days"])
+    [match] = asked(intake, coordinator, (make_participant(intake),
+                                         make_participant(intake, "local", capacity=1)))
+    match.refresh_from_db()
+    due = match.answers_due_at
+    assert answers.expire_and_remind(now=due - timedelta(hours=23)) == {"expired": 0,
+                                                                       "reminded": 0}
+    assert answers.expire_and_remind(now=due - timedelta(hours=11)) == {"expired": 0,
+                                                                       "reminded": 1}
+    assert OutboundEmail.objects.filter(purpose="proposal_reminder").count() == 2

@@ -10,6 +10,7 @@ blocked on the row's lock (``pg_stat_activity``) before letting the first commit
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -19,7 +20,8 @@ from tests.ops.test_answers_race import finish, start, waiting_pair  # noqa: F40
 from wagtail_buddy.models import BuddyLogEntry, OutboundEmail
 from wagtail_buddy.services import answers
 
-# The schedule's work past the deadline, its transaction held open until a line arrives.
+# The schedule's work at the deadline + argv[2] minutes (default 1: past it), its
+# transaction held open until a line arrives.
 HELD_EXPIRY = """
 import sys
 from datetime import timedelta
@@ -27,9 +29,10 @@ from django.db import transaction
 from wagtail_buddy.models import Match
 from wagtail_buddy.services import answers
 due = Match.objects.get(pk=int(sys.argv[1])).answers_due_at
+minutes = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 print("READY", flush=True)
 with transaction.atomic():
-    print("EXPIRY", answers.expire_and_remind(now=due + timedelta(minutes=1)), flush=True)
+    print("EXPIRY", answers.expire_and_remind(now=due + timedelta(minutes=minutes)), flush=True)
     sys.stdin.readline()
 """
 
@@ -146,3 +149,31 @@ def test_the_coordinator_rejects_first_and_the_accept_is_refused(
     match.refresh_from_db()
     assert (match.status, match.mentee_answer) == ("rejected", "")
     assert not BuddyLogEntry.objects.filter(action="wagtail_buddy.match_accept").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("minutes", "key"), [(-12 * 60, "reminded"), (1, "expired")])
+def test_two_clusters_running_the_schedule_at_once_act_once(waiting_pair,  # noqa: F811
+                                                            minutes, key):
+    """One cluster holds the row; the other skips it (no second reminder, no second end);
+    the first one's work is then done exactly once."""
+    match = waiting_pair
+    first = django_process(HELD_EXPIRY, str(match.pk), str(minutes))
+    try:
+        assert first.stdout.readline().startswith("READY"), first.stderr.read()[-3000:]
+        line = first.stdout.readline()
+        assert line.startswith("EXPIRY") and f"'{key}': 1" in line, line
+        now = match.answers_due_at + timedelta(minutes=minutes)
+        assert answers.expire_and_remind(now=now) == {"expired": 0, "reminded": 0}
+        finish(first)
+    finally:
+        stop(first)
+    assert answers.expire_and_remind(now=now) == {"expired": 0, "reminded": 0}
+    match.refresh_from_db()
+    if key == "reminded":
+        assert match.reminded_at is not None and match.answers == "waiting"
+        assert OutboundEmail.objects.filter(purpose="proposal_reminder").count() == 2
+    else:
+        assert (match.status, match.answers) == ("rejected", "expired")
+    action = {"reminded": "wagtail_buddy.match_remind", "expired": "wagtail_buddy.match_expire"}
+    assert BuddyLogEntry.objects.filter(action=action[key], data__match=match.pk).count() == 1

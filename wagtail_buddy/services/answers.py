@@ -185,7 +185,8 @@ def _mark_left_over(match: Match, outcome: str, now: datetime) -> None:
 
 
 def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
-    """The schedule's work: end overdue proposals, remind once the day before the deadline.
+    """The schedule's work: end overdue proposals, remind once the day before the deadline
+    (12 hours before it when students have a single day).
 
     Rows are taken with ``select_for_update(skip_locked=True)`` and changed with conditional
     updates, so a second cluster running at the same time skips them instead of acting twice.
@@ -205,6 +206,9 @@ def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
         due_soon = list(
             waiting.filter(answers_due_at__gt=now, answers_due_at__lte=now + timedelta(days=1),
                            reminded_at__isnull=True)
+            # A one-day deadline is reminded half-way, not minutes after the question.
+            .filter(Q(intake__programme__answer_days__gt=1)
+                    | Q(answers_due_at__lte=now + timedelta(hours=12)))
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("mentee", "mentor"))
         if due_soon:
