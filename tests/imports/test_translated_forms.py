@@ -9,7 +9,7 @@ import pytest
 from django.utils.html import escape
 
 from tests.conftest import make_participant
-from tests.test_translated_copies import CHARTER_FR, NOTICE_FR, french_copy, in_french
+from tests.test_translated_copies import french_copy, in_french
 from wagtail_buddy.models import Intake, Participant
 from wagtail_buddy.services import rejoin, tokens
 

@@ -21,7 +21,8 @@ from .programme_copies import CanonicalCopyMixin, open_intake_key
 from .programme_texts import ProgrammeTextsMixin, has_text
 
 __all__ = ["BuddyProgrammePage", "ExtraQuestionBlock", "Intake", "RejoinField",
-           "canonical_only", "coordinated_programmes", "forget_open_intake", "has_text", "open_intake_key"]
+           "canonical_only", "coordinated_programmes", "forget_open_intake", "has_text",
+           "open_intake_key"]
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
