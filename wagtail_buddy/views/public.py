@@ -162,8 +162,7 @@ def rejoin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> H
                       state=state if state != signup.OPEN else signup.CLOSED)
     existing = rejoin.joined(past, intake)
     if existing is None:
-        form = RejoinForm(form_data(request), programme=page, past=past,
-                          initial={"capacity": past.capacity})
+        form = RejoinForm(form_data(request), programme=page, past=past)
         if request.method != "POST" or not form.is_valid():
             return render(request, page, "signup/rejoin.html", private=True, form=form,
                           participant=past, intake=intake, role=Participant.Role.LOCAL)
