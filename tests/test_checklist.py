@@ -20,7 +20,12 @@ from hypothesis import strategies as st
 from wagtail.models import Locale
 
 from wagtail_buddy.models import BuddyLogEntry, ChecklistTask, ChecklistTick, Match
-from wagtail_buddy.models.checklist import DEFAULT_TASKS, seed_default_tasks
+from wagtail_buddy.models.checklist import (
+    DEFAULT_TASKS,
+    default_label,
+    is_default_name,
+    seed_default_tasks,
+)
 from wagtail_buddy.services import checkins, checklist, tokens
 from wagtail_buddy.services.stats import intake_summary
 
@@ -359,3 +364,28 @@ def test_a_checkin_email_with_everything_done_mentions_no_checklist(
     email = checkin_email_to(pair.mentee)
     assert "Still open on your checklist" not in email.body
     assert "Still open on your checklist" not in email.alternatives[0][0]
+
+
+def test_the_data_download_lists_the_ticks_the_person_made(client, programme,
+                                                          participant_factory):
+    pair = make_pair(participant_factory)
+    checklist.tick(pair.mentor, pair.pk, task_ids(programme)[1])
+    checklist.tick(pair.mentee, pair.pk, task_ids(programme)[0])
+    response = client.get(programme.url + programme.reverse_subpage(
+        "download", kwargs={"token": tokens.make_token(pair.mentor, tokens.ACCESS)}))
+    ticks = response.json()["checklist_ticks"]
+    assert [t["task"] for t in ticks] == ["Find accommodation"] and ticks[0]["ticked_at"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(min_size=1, max_size=120).filter(str.strip),
+       language=st.sampled_from(["en", "fr", "de", "es", "it", "pt", "ar", "fr-ca"]))
+def test_a_name_reads_as_written_unless_it_is_an_unedited_default(name, language):
+    key = "bank"
+    task = ChecklistTask(name=name, default_key=key)
+    expected = default_label(key, language) if is_default_name(key, name) else name
+    assert task.name_in(language) == expected
+    assert ChecklistTask(name=name, default_key="").name_in(language) == name
+    for code in ("en", "fr", "de", "es", "it", "pt"):  # every catalogue's default is unedited
+        assert ChecklistTask(name=default_label(key, code), default_key=key).name_in(
+            language) == default_label(key, language)

@@ -27,8 +27,8 @@ from wagtail_buddy.services import checklist, introductions
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 
 
-def introduced_pair(intake, mentee, mentor, coordinator, weeks_ago: float = 0) -> Match:
-    match = Match.objects.create(intake=intake, mentee=mentee, mentor=mentor,
+def introduced_pair(mentee, mentor, coordinator, weeks_ago: float = 0) -> Match:
+    match = Match.objects.create(intake=mentee.intake, mentee=mentee, mentor=mentor,
                                  status=Match.Status.CONFIRMED, confirmed_at=timezone.now())
     introductions.send([Match.objects.select_related("mentee", "mentor").get(pk=match.pk)],
                        coordinator)
@@ -53,8 +53,8 @@ def test_both_students_tick_and_the_coordinator_sees_progress(
     idle = make_participant(intake, "international", first_name="Maria",
                             email="maria@example.org", status="matched")
     with django_capture_on_commit_callbacks(execute=True):
-        pair = introduced_pair(intake, lucia, paul, coordinator)
-    introduced_pair(intake, idle, paul, coordinator, weeks_ago=4)  # nothing ticked since
+        pair = introduced_pair(lucia, paul, coordinator)
+    introduced_pair(idle, paul, coordinator, weeks_ago=4)  # nothing ticked since
 
     phone = phone_page
     phone.goto(site + last_link("lucia@example.org", "/me/"))
