@@ -225,6 +225,15 @@ def test_a_pair_that_has_ended_cannot_tick(client, programme, participant_factor
     assert not ChecklistTick.objects.exists()
 
 
+@pytest.mark.parametrize("status", [Match.Status.PROPOSED, Match.Status.CONFIRMED])
+def test_a_pair_not_introduced_yet_cannot_tick(programme, participant_factory, status):
+    pair = make_pair(participant_factory, status=status)
+    Match.objects.filter(pk=pair.pk).update(introduced_at=None)
+    with pytest.raises(checklist.ChecklistError, match="once you have been introduced"):
+        checklist.tick(pair.mentor, pair.pk, task_ids(programme)[0])
+    assert not ChecklistTick.objects.exists()
+
+
 def test_a_withdrawn_student_cannot_tick(programme, participant_factory):
     pair = make_pair(participant_factory)
     pair.mentee.status = "withdrawn"

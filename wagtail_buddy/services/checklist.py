@@ -141,7 +141,7 @@ def tick(participant: Participant, match_id: int, task_id: int, done: bool = Tru
     """Mark a task of ``participant``'s pair done (``done``) or not done, and audit it.
 
     Returns the new tick (None when one was taken back). Raises ``ChecklistError`` without
-    changing anything for a pair that is not theirs, a pair not introduced or ended, a task
+    changing anything for a pair that is not theirs, a pair ended or not introduced, a task
     not of the programme, or a task already in the asked state (a second press).
     """
     with transaction.atomic():
@@ -149,11 +149,13 @@ def tick(participant: Participant, match_id: int, task_id: int, done: bool = Tru
         if match is None or participant.pk not in (match.mentee_id, match.mentor_id):
             raise ChecklistError(_("This checklist is not yours. Use the link from your own "
                                    "emails."))
-        if (match.status != Match.Status.CONFIRMED or match.introduced_at is None
-                or participant.status in (Participant.Status.WITHDRAWN,
-                                          Participant.Status.ENDED)):
+        if match.status not in Match.ACTIVE or participant.status in (
+                Participant.Status.WITHDRAWN, Participant.Status.ENDED):
             raise ChecklistError(_("This pair has ended: its checklist can no longer be "
                                    "changed."))
+        if match.status != Match.Status.CONFIRMED or match.introduced_at is None:
+            raise ChecklistError(_("Your checklist opens once you have been introduced to "
+                                   "your buddy."))
         programme_id = Intake.objects.filter(pk=match.intake_id).values_list(
             "programme_id", flat=True).first()
         task = next((t for t in tasks(programme_id) if t.pk == task_id), None)
