@@ -271,6 +271,10 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def delete_route(self, request, token: str):
         return self.public_views().delete_view(request, self, token)
 
+    @path("me/<str:token>/checklist/", name="checklist")
+    def checklist_route(self, request, token: str):
+        return self.public_views().checklist_view(request, self, token)
+
     @path("answer/<str:token>/", name="answer")
     def answer_route(self, request, token: str):
         return self.public_views().answer_view(request, self, token)
