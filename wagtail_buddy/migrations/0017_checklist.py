@@ -36,7 +36,7 @@ def seed_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0013_pairing_answers'),
+        ('wagtail_buddy', '0015_reask_fields'),
         ('wagtailcore', '0094_alter_page_locale'),
     ]
 
