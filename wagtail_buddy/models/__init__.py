@@ -2,6 +2,7 @@
 
 from .audit import BuddyLogEntry
 from .emails import EmailAttempt, OutboundEmail
+from .feedback import Feedback
 from .followup import CheckIn
 from .importing import ImportMapping, ImportUpload
 from .matching import Match, MatchingRun
@@ -15,6 +16,7 @@ __all__ = [
     "BuddyProgrammePage",
     "CheckIn",
     "EmailAttempt",
+    "Feedback",
     "ImportMapping",
     "ImportUpload",
     "Intake",

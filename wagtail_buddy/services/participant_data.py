@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from ..models import CheckIn, Match, OutboundEmail, Participant
+from ..models import CheckIn, Feedback, Match, OutboundEmail, Participant
 
 PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
@@ -60,6 +60,12 @@ def export_data(participant: Participant) -> dict:
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,
          "sent_at": _iso(c.sent_at), "answered_at": _iso(c.answered_at)}
         for c in CheckIn.objects.filter(participant=participant).order_by("pk")
+    ]
+    data["feedback"] = [
+        {"met": f.met, "how_often": f.frequency, "overall": f.overall,
+         "recommend": f.recommend, "comment": f.comment, "sent_at": _iso(f.sent_at),
+         "answered_at": _iso(f.answered_at)}
+        for f in Feedback.objects.filter(participant=participant).order_by("pk")
     ]
     data["emails"] = [
         {"purpose": e.purpose, "status": e.status, "queued_at": _iso(e.created_at),

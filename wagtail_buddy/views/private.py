@@ -23,6 +23,7 @@ from ..services import (
     signup,
     tokens,
 )
+from . import certificate
 from .common import form_data, private_links, recheck, render, resolve_token, sub_url
 
 # --- the private link --------------------------------------------------------------------
@@ -74,6 +75,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                       participant, tokens.ANSWER, question.pk)) if question else None,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
                   one_more=shortage.was_asked(participant),
+                  certificate=certificate.offer(request, page, token, participant),
                   buddies=participant_data.buddies(participant),
                   links=private_links(request, page, token))
 
