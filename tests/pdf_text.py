@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import zlib
 
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f",
            b"(": b"(", b")": b")", b"\\": b"\\"}
 
@@ -18,8 +18,8 @@ ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f",
 def _streams(pdf: bytes) -> list[bytes]:
     out = []
     for raw in STREAM.findall(pdf):
-        try:
-            out.append(zlib.decompress(raw))
+        try:  # the data's own end, not a guessed line break, ends a compressed stream
+            out.append(zlib.decompressobj().decompress(raw))
         except zlib.error:
             out.append(raw)
     return out

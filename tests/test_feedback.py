@@ -4,8 +4,7 @@ answer each, from the person's own link, in time; nothing stored by a GET."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -22,7 +21,7 @@ from wagtail_buddy.services.maintenance import SCHEDULES
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
 # The ``intake`` fixture ends on 2027-07-01.
-END = datetime(2027, 7, 1, 12, 0, tzinfo=dt_timezone.utc)
+END = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def make_pair(participant_factory, *, introduced=True, status=Match.Status.CONFIRMED,
