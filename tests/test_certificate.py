@@ -141,3 +141,14 @@ def test_forged_and_wrong_purpose_links_get_no_certificate(client, programme, bu
     assert client.get(wrong).status_code == 404
     assert client.post(url).status_code == 405
     assert not BuddyLogEntry.objects.filter(action="wagtail_buddy.certificate").exists()
+
+
+def test_a_name_in_a_script_the_font_lacks_still_gives_one_page():
+    from datetime import date
+
+    made = certificate.Certificate("en", "王小明 " + "Longname " * 40, "ESN X", "Spring 2027", 3,
+                                   "", date(2027, 1, 1))
+    body = certificate.render_pdf(made)
+    assert body.count(b"/Type /Page\n") == 1
+    text = pdf_text(body).replace("\n", " ")
+    assert "Longname Longname" in text and "welcomed 3 international students." in text

@@ -53,6 +53,7 @@ def feedback_view(request: HttpRequest, page: BuddyProgrammePage, token: str) ->
     return render(request, page, "feedback/form.html", status=409 if problem and
                   request.method == "POST" else 200, private=True, form=form, feedback=row,
                   participant=participant, problem=problem, thanks=thanks,
+                  closed=bool(problem and request.method != "POST"),
                   chosen=bool(request.method != "POST" and form.initial),
                   buddy=row.match.mentor if participant.role == "international"
                   else row.match.mentee)
