@@ -208,7 +208,7 @@ def test_buddy_schedules_is_idempotent(db, settings):
     out = StringIO()
     call_command("buddy_schedules", stdout=out)
     assert "0 schedule(s) created, 0 updated." in out.getvalue()
-    assert Schedule.objects.count() == 7
+    assert Schedule.objects.count() == 8
     assert Schedule.objects.get(name="wagtail-buddy: retention").next_run == later
 
     # A hand-edited schedule is put back; a queue setting reaches every schedule.
