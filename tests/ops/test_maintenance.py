@@ -214,7 +214,7 @@ def test_buddy_schedules_is_idempotent(db, settings):
     # A hand-edited schedule is put back; a queue setting reaches every schedule.
     Schedule.objects.filter(name="wagtail-buddy: fail stuck matching runs").update(minutes=60)
     settings.WAGTAIL_BUDDY_TASK_QUEUE = "buddy"
-    assert maintenance.ensure_schedules() == (0, 7)
+    assert maintenance.ensure_schedules() == (0, 8)
     assert Schedule.objects.get(name="wagtail-buddy: fail stuck matching runs").minutes == 1
     assert all("'queue': 'buddy'" in s.kwargs for s in Schedule.objects.all())
 
