@@ -1,6 +1,7 @@
 """The data model, one module per aggregate."""
 
 from .audit import BuddyLogEntry
+from .checklist import ChecklistTask, ChecklistTick
 from .emails import EmailAttempt, OutboundEmail
 from .feedback import Feedback
 from .followup import CheckIn
@@ -15,6 +16,8 @@ __all__ = [
     "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",
+    "ChecklistTask",
+    "ChecklistTick",
     "EmailAttempt",
     "Feedback",
     "ImportMapping",

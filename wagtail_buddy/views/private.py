@@ -24,6 +24,7 @@ from ..services import (
     tokens,
 )
 from . import certificate
+from .checklist import checklist_context
 from .common import form_data, private_links, recheck, render, resolve_token, sub_url
 
 # --- the private link --------------------------------------------------------------------
@@ -76,6 +77,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
                   one_more=shortage.was_asked(participant),
                   certificate=certificate.offer(request, page, token, participant),
+                  checklist=checklist_context(request, page, participant, token),
                   buddies=participant_data.buddies(participant),
                   links=private_links(request, page, token))
 
