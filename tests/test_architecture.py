@@ -31,6 +31,7 @@ ALLOWED_LAZY = {
     ("wagtail_buddy.apps", "wagtail_buddy.models"): "AppConfig.ready",
     ("wagtail_buddy.apps", "wagtail_buddy.services.tokens"): "AppConfig.ready",
     ("wagtail_buddy.services.demo", "faker"): "optional dependency (demo extra)",
+    ("wagtail_buddy.services.certificate", "fpdf"): "optional dependency (pdf extra)",
     ("wagtail_buddy.management.commands.buddy_demo_data", "faker"):
         "optional dependency: a clear message when it is missing",
 }

@@ -19,6 +19,11 @@ DEFAULTS: dict[str, object] = {
     "RETENTION_DAYS": 365,
     # Weeks after the introduction email when the check-in email goes out.
     "CHECKIN_WEEKS": 3,
+    # End-of-semester feedback: emailed on the intake's end date to intakes that ended at most
+    # FEEDBACK_SEND_DAYS ago (so a new install does not email past semesters), answered
+    # until FEEDBACK_ANSWER_DAYS after the end date.
+    "FEEDBACK_SEND_DAYS": 14,
+    "FEEDBACK_ANSWER_DAYS": 30,
     # Seconds a private participant link stays valid.
     "TOKEN_MAX_AGE": 60 * 60 * 24 * 180,
     # Seconds an email-confirmation link stays valid.

@@ -4,7 +4,7 @@ Schedules (created by ``manage.py buddy_schedules``) call the ``*_due`` function
 """
 from __future__ import annotations
 
-from .services import answers, checkins, emails, maintenance, runs
+from .services import answers, checkins, emails, feedback, maintenance, runs
 from .services.heartbeat import Heartbeat
 
 
@@ -26,6 +26,11 @@ def run_matching(run_id: int) -> None:
 
 def send_due_checkins() -> int:
     return checkins.send_due_checkins()
+
+
+def send_due_feedback() -> int:
+    """Ask both students of each introduced pair for feedback when the intake ends (daily)."""
+    return feedback.send_due_feedback()
 
 
 def remind_unconfirmed() -> int:

@@ -133,6 +133,8 @@ def test_apply_retention(old_intake, old_people, intake, participant_factory):
         "average_match_score": 0.7,
         "checkin_answers": {"met": 2, "no_contact": 1},
         "average_checkin_rating": 4.5,
+        "feedback_met": {},
+        "average_feedback_overall": None,
     }
     assert maintenance.apply_retention() == 0  # nothing left to do
 
@@ -187,13 +189,13 @@ def test_buddy_purge_dry_run_and_real(signups, old_intake, old_people):
 def test_buddy_schedules_is_idempotent(db, settings):
     out = StringIO()
     call_command("buddy_schedules", stdout=out)
-    assert "7 schedule(s) created, 0 updated." in out.getvalue()
+    assert "8 schedule(s) created, 0 updated." in out.getvalue()
     schedules = {s.name: s for s in Schedule.objects.all()}
     assert {s.func for s in schedules.values()} == {
         "wagtail_buddy.tasks.send_due_checkins", "wagtail_buddy.tasks.remind_unconfirmed",
         "wagtail_buddy.tasks.purge_unconfirmed", "wagtail_buddy.tasks.apply_retention",
         "wagtail_buddy.tasks.fail_stuck_runs", "wagtail_buddy.tasks.flush_outbox",
-        "wagtail_buddy.tasks.expire_and_remind_answers",
+        "wagtail_buddy.tasks.expire_and_remind_answers", "wagtail_buddy.tasks.send_due_feedback",
     }
     stuck = schedules["wagtail-buddy: fail stuck matching runs"]
     assert (stuck.schedule_type, stuck.minutes, stuck.repeats) == (Schedule.MINUTES, 1, -1)
@@ -206,13 +208,13 @@ def test_buddy_schedules_is_idempotent(db, settings):
     out = StringIO()
     call_command("buddy_schedules", stdout=out)
     assert "0 schedule(s) created, 0 updated." in out.getvalue()
-    assert Schedule.objects.count() == 7
+    assert Schedule.objects.count() == 8
     assert Schedule.objects.get(name="wagtail-buddy: retention").next_run == later
 
     # A hand-edited schedule is put back; a queue setting reaches every schedule.
     Schedule.objects.filter(name="wagtail-buddy: fail stuck matching runs").update(minutes=60)
     settings.WAGTAIL_BUDDY_TASK_QUEUE = "buddy"
-    assert maintenance.ensure_schedules() == (0, 7)
+    assert maintenance.ensure_schedules() == (0, 8)
     assert Schedule.objects.get(name="wagtail-buddy: fail stuck matching runs").minutes == 1
     assert all("'queue': 'buddy'" in s.kwargs for s in Schedule.objects.all())
 

@@ -4,7 +4,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .params import ID_REGEX, IdConverter
-from .views import imports, shortage
+from .views import feedback, imports, shortage
 
 register_converter(IdConverter, "buddy_id")
 
@@ -32,6 +32,10 @@ urlpatterns = [
     *listing_paths("runs", views.RunsView),
     *listing_paths("checklist", views.ChecklistView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
+    path("intake/<buddy_id:intake_id>/feedback/", feedback.FeedbackView.as_view(),
+         name="feedback"),
+    path("intake/<buddy_id:intake_id>/feedback/export/", feedback.FeedbackExportView.as_view(),
+         name="feedback_export"),
     path("intake/<buddy_id:intake_id>/import/", imports.ImportUploadView.as_view(),
          name="import"),
     path("intake/<buddy_id:intake_id>/import/<buddy_id:upload_id>/",

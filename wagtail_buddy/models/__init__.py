@@ -3,6 +3,7 @@
 from .audit import BuddyLogEntry
 from .checklist import ChecklistTask, ChecklistTick
 from .emails import EmailAttempt, OutboundEmail
+from .feedback import Feedback
 from .followup import CheckIn
 from .importing import ImportMapping, ImportUpload
 from .matching import Match, MatchingRun
@@ -18,6 +19,7 @@ __all__ = [
     "ChecklistTask",
     "ChecklistTick",
     "EmailAttempt",
+    "Feedback",
     "ImportMapping",
     "ImportUpload",
     "Intake",

@@ -279,6 +279,18 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def answer_route(self, request, token: str):
         return self.public_views().answer_view(request, self, token)
 
+    @path("feedback/<str:token>/", name="feedback")
+    def feedback_route(self, request, token: str):
+        return self.public_views().feedback_view(request, self, token)
+
+    @path("me/<str:token>/certificate/", name="certificate")
+    def certificate_route(self, request, token: str):
+        return self.public_views().certificate_view(request, self, token)
+
+    @path("me/<str:token>/certificate/pdf/", name="certificate_pdf")
+    def certificate_pdf_route(self, request, token: str):
+        return self.public_views().certificate_pdf_view(request, self, token)
+
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):
         return self.public_views().checkin_view(request, self, token)

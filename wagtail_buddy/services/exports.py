@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
@@ -128,10 +128,15 @@ def csv_bytes(table) -> bytes:
 
 
 def to_xlsx(queryset: QuerySet) -> bytes:
+    return xlsx_table(str(_("Participants")), headers(), rows(queryset))
+
+
+def xlsx_table(title: str, header: list[str], table: Iterable[list]) -> bytes:
+    """One sheet of ``header`` and rows, streamed (write-only), text never a formula."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(_("Participants")))
-    sheet.append(headers())
-    for row in rows(queryset):
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for row in table:
         sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)

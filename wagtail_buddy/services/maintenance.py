@@ -20,6 +20,7 @@ from django.utils import timezone
 from ..conf import buddy_settings
 from ..models import (
     CheckIn,
+    Feedback,
     ImportUpload,
     Intake,
     IntakeStats,
@@ -174,6 +175,11 @@ def intake_counts(intake: Intake) -> dict:
     answers = dict(checkins.exclude(answer="").values_list("answer").annotate(
         n=Count("pk")).values_list("answer", "n"))
     rating = checkins.aggregate(avg=Avg("rating"))["avg"]
+    feedback = Feedback.objects.filter(match__intake=intake, answered_at__isnull=False
+                                       ).order_by()
+    feedback_met = dict(feedback.values_list("met").annotate(n=Count("pk")).values_list(
+        "met", "n"))
+    overall = feedback.aggregate(avg=Avg("overall"))["avg"]
     return {
         "participants": {role: sum(v.values()) for role, v in by_role_status.items()},
         "participants_by_status": by_role_status,
@@ -182,6 +188,8 @@ def intake_counts(intake: Intake) -> dict:
         "average_match_score": round(score, 4) if score is not None else None,
         "checkin_answers": answers,
         "average_checkin_rating": round(rating, 2) if rating is not None else None,
+        "feedback_met": feedback_met,
+        "average_feedback_overall": round(overall, 2) if overall is not None else None,
     }
 
 
@@ -238,6 +246,8 @@ class ScheduleSpec:
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("wagtail-buddy: check-in emails", "wagtail_buddy.tasks.send_due_checkins", "D"),
+    ScheduleSpec("wagtail-buddy: end-of-semester feedback emails",
+                 "wagtail_buddy.tasks.send_due_feedback", "D"),
     ScheduleSpec("wagtail-buddy: confirmation reminders",
                  "wagtail_buddy.tasks.remind_unconfirmed", "H"),
     ScheduleSpec("wagtail-buddy: purge unconfirmed sign-ups",

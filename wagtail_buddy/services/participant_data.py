@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from ..models import CheckIn, ChecklistTick, Match, OutboundEmail, Participant
+from ..models import CheckIn, ChecklistTick, Feedback, Match, OutboundEmail, Participant
 
 PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
@@ -61,6 +61,12 @@ def export_data(participant: Participant) -> dict:
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,
          "sent_at": _iso(c.sent_at), "answered_at": _iso(c.answered_at)}
         for c in CheckIn.objects.filter(participant=participant).order_by("pk")
+    ]
+    data["feedback"] = [
+        {"met": f.met, "how_often": f.frequency, "overall": f.overall,
+         "recommend": f.recommend, "comment": f.comment, "sent_at": _iso(f.sent_at),
+         "answered_at": _iso(f.answered_at)}
+        for f in Feedback.objects.filter(participant=participant).order_by("pk")
     ]
     data["checklist_ticks"] = [  # the first weeks' tasks this person ticked
         {"task": t.task.name, "ticked_at": _iso(t.ticked_at)}

@@ -30,7 +30,8 @@ CHECKIN = "checkin"
 INVITE = "invite"
 REJOIN = "rejoin"  # extra: the id of the intake the buddy is asked to join
 ANSWER = "answer"  # extra: the id of the proposal ("both accept" mode)
-PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, REJOIN, ANSWER)
+FEEDBACK = "feedback"  # extra: the id of the match asked about at the intake's end
+PURPOSES = (CONFIRM, ACCESS, CHECKIN, INVITE, REJOIN, ANSWER, FEEDBACK)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -181,6 +182,11 @@ def private_url(participant: Participant) -> str:
 def checkin_url(participant: Participant, match_id: int) -> str:
     """The follow-up answer page of one side of one match."""
     return _url(participant, "checkin", make_token(participant, CHECKIN, match_id))
+
+
+def feedback_url(participant: Participant, match_id: int) -> str:
+    """One side's end-of-semester feedback page about one pair."""
+    return _url(participant, "feedback", make_token(participant, FEEDBACK, match_id))
 
 
 def answer_url(participant: Participant, match_id: int) -> str:

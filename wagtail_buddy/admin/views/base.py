@@ -133,6 +133,7 @@ class BuddyAccessMixin:
                 ("waiting", _("Waiting list"), url("waiting", pk)),
                 ("introductions", _("Introductions"), url("introductions", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
+                ("feedback", _("Feedback"), url("feedback", pk)),
                 ("checklist", _("First weeks"), url("checklist", pk)),
                 ("participants", _("Participants"), participant_url(intake=pk)),
             ]
