@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0017_checklist'),
+        ('wagtail_buddy', '0018_feedback'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
