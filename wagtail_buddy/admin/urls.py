@@ -4,7 +4,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .params import ID_REGEX, IdConverter
-from .views import imports, shortage
+from .views import arrivals, imports, shortage
 
 register_converter(IdConverter, "buddy_id")
 
@@ -30,6 +30,7 @@ urlpatterns = [
     *listing_paths("waiting", views.WaitingView),
     *listing_paths("introductions", views.IntroductionsView),
     *listing_paths("runs", views.RunsView),
+    *listing_paths("arrivals", arrivals.ArrivalsView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
     path("intake/<buddy_id:intake_id>/import/", imports.ImportUploadView.as_view(),
          name="import"),

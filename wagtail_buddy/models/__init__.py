@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .arrival import Arrival
 from .audit import BuddyLogEntry
 from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
@@ -11,6 +12,7 @@ from .stats import IntakeStats
 from .vocabulary import Interest, Language
 
 __all__ = [
+    "Arrival",
     "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",

@@ -15,9 +15,10 @@ from .. import ratelimit
 from ..forms import InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, Participant
 from ..services import invitations, rejoin, signup, tokens
-from .common import form_data, recheck, render, resolve_token, sub_url
 
 # The private link's views: every route reaches the views through this module.
+from .arrivals import arrival_view, pickup_answer_view, pickup_board_view  # noqa: F401
+from .common import form_data, recheck, render, resolve_token, sub_url
 from .private import (  # noqa: F401
     answer_view,
     checkin_view,

@@ -124,6 +124,7 @@ class BuddyAccessMixin:
                 ("proposals", _("Proposals"), url("proposals", pk)),
                 ("waiting", _("Waiting list"), url("waiting", pk)),
                 ("introductions", _("Introductions"), url("introductions", pk)),
+                ("arrivals", _("Arrivals"), url("arrivals", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
                 ("participants", _("Participants"), participant_url(intake=pk)),
             ]
