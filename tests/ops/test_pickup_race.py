@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests.ops.conftest import django_process
-from wagtail_buddy.models import Arrival, BuddyLogEntry, OutboundEmail
+from wagtail_buddy.models import BuddyLogEntry, OutboundEmail
 from wagtail_buddy.services import arrivals
 
 # Covers the pick-up and holds the transaction open until a line arrives.

@@ -36,8 +36,6 @@ class ArrivalForm(forms.Form):
     pickup = forms.BooleanField(label=_("I would like someone to pick me up"),
                                 required=False)
 
-    half_fields = ("arrival_date", "time")
-
     def __init__(self, *args, participant: Participant, places: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.participant = participant
