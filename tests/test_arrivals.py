@@ -307,3 +307,22 @@ def test_a_past_arrival_is_not_answered(pair):
         arrivals.answer(arrival.pk, bruno, arrival.version, True, now=later)
     arrival.refresh_from_db()
     assert arrival.pickup == "asked"
+
+
+def test_the_download_holds_the_arrival_and_erasure_removes_it(client, programme, pair):
+    from wagtail_buddy.services import lifecycle
+
+    ana, bruno = pair
+    arrival = give(ana)
+    arrivals.answer(arrival.pk, bruno, arrival.version, True)
+    data = client.get(route(programme, "download", ana)).json()
+    assert data["arrival"] == {"time": "14:30:00", "how": "train", "place": "Lyon Part-Dieu",
+                               "pickup": "covered", "covered": True}
+    assert data["arrival_date"] == SOON.isoformat()
+    assert "bruno@example.org" not in str(data)
+    lifecycle.erase([Participant.objects.get(pk=bruno.pk)])
+    arrival.refresh_from_db()
+    # The buddy's erasure leaves the student's arrival, and the pick-up back on the board.
+    assert (arrival.covered_by, arrival.pickup) == (None, "open")
+    lifecycle.erase([Participant.objects.get(pk=ana.pk)])
+    assert not Arrival.objects.exists()

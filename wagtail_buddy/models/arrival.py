@@ -13,6 +13,13 @@ from .participant import Participant
 from .programme import Intake
 
 
+def reopen_pickup(collector, field, sub_objs, using) -> None:
+    """``on_delete`` of ``covered_by``: when the covering buddy's row is erased, the pick-up
+    goes back on the board instead of staying "covered" by nobody."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(field.model._meta.get_field("pickup"), "open", sub_objs)
+
+
 class Arrival(models.Model):
     class How(models.TextChoices):
         TRAIN = "train", _("Train")
@@ -41,7 +48,7 @@ class Arrival(models.Model):
     pickup = models.CharField(_("pick-up"), max_length=8, choices=Pickup.choices,
                               blank=True, default="")
     covered_by = models.ForeignKey(
-        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Participant, on_delete=reopen_pickup, null=True, blank=True, related_name="+",
         verbose_name=_("picked up by"))
     covered_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
