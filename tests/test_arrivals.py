@@ -326,3 +326,23 @@ def test_the_download_holds_the_arrival_and_erasure_removes_it(client, programme
     assert (arrival.covered_by, arrival.pickup) == (None, "open")
     lifecycle.erase([Participant.objects.get(pk=ana.pk)])
     assert not Arrival.objects.exists()
+
+
+def test_a_typed_place_is_escaped_on_every_page_and_email(client, programme, pair,
+                                                          participant_factory, coordinator):
+    ana, bruno = pair
+    evil = '<script>alert("x")</script>'
+    helper = participant_factory("local")
+    arrival = give(ana, place=evil)
+    arrivals.answer(arrival.pk, bruno, arrival.version, False)
+    pages = [client.get(route(programme, "participant", ana)),
+             client.get(route(programme, "participant", bruno)),
+             client.get(route(programme, "pickups", helper))]
+    client.force_login(coordinator)
+    from django.urls import reverse
+    pages.append(client.get(reverse("wagtail_buddy_admin:arrivals", args=[ana.intake_id])))
+    for response in pages:
+        html = response.content.decode()
+        assert evil not in html and "&lt;script&gt;alert(" in html
+    html = render_email(emails("pickup_asked")[0]).alternatives[0][0]
+    assert evil not in html and "&lt;script&gt;" in html

@@ -27,7 +27,7 @@ def u(name, *args):
 def arriving(intake, days: int, pickup: str = "", **fields):
     student = make_participant(intake, "international", arrival_date=TODAY + timedelta(days),
                                **fields)
-    Arrival.objects.create(participant=student, intake=intake, time=time(9, 15), how="plane",
+    Arrival.objects.create(participant=student, time=time(9, 15), how="plane",
                            place="Saint-Exupéry", pickup=pickup)
     return student
 

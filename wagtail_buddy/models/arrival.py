@@ -10,7 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .participant import Participant
-from .programme import Intake
 
 
 def reopen_pickup(collector, field, sub_objs, using) -> None:
@@ -39,9 +38,6 @@ class Arrival(models.Model):
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="arrival",
         verbose_name=_("international student"))
-    # The participant's intake, kept here so the board and the lists filter one table.
-    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="arrivals",
-                               db_index=False)
     time = models.TimeField(_("arrival time"))
     how = models.CharField(_("how you arrive"), max_length=8, choices=How.choices)
     place = models.CharField(_("where you arrive"), max_length=150)
@@ -60,7 +56,9 @@ class Arrival(models.Model):
     class Meta:
         verbose_name = _("arrival")
         verbose_name_plural = _("arrivals")
-        indexes = [models.Index(fields=["intake", "pickup"])]
+        # The board's filter (open pick-ups); arrivals without a pick-up are most rows.
+        indexes = [models.Index(fields=["pickup"], condition=models.Q(pickup="open"),
+                                name="wagtail_buddy_open_pickups")]
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.time} {self.place}"

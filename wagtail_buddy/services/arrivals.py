@@ -116,7 +116,7 @@ def save_arrival(participant: Participant, *, day: date, at: time, how: str, pla
                                  "arrival."))
         check_when(student, day, at, now)
         arrival = (Arrival.objects.select_for_update().filter(participant=student).first()
-                   or Arrival(participant=student, intake_id=student.intake_id, version=0))
+                   or Arrival(participant=student, version=0))
         moved = (student.arrival_date, arrival.time, arrival.how, arrival.place) != (
             day, at, how, place)
         before, coverer = arrival.pickup, arrival.covered_by_id
@@ -230,16 +230,18 @@ def cover(arrival_id: int, buddy: Participant, version: int,
     if not may_use_board(buddy):
         raise ArrivalError(_("The pick-up board is for the buddies taking part in this "
                              "intake."))
+    if not Arrival.objects.filter(pk=arrival_id,
+                                  participant__intake_id=buddy.intake_id).exists():
+        raise ArrivalError(_("This pick-up is not on your intake's board."))
     with transaction.atomic():
         won = Arrival.objects.filter(
-            pk=arrival_id, intake_id=buddy.intake_id, pickup=Arrival.Pickup.OPEN,
-            version=version,
+            pk=arrival_id, pickup=Arrival.Pickup.OPEN, version=version,
         ).update(pickup=Arrival.Pickup.COVERED, covered_by=buddy, covered_at=now,
                  version=F("version") + 1, updated_at=now)
         arrival = (Arrival.objects.select_related("participant__intake")
-                   .filter(pk=arrival_id, intake_id=buddy.intake_id).first())
-        if arrival is None:
-            raise ArrivalError(_("This pick-up is not on your intake's board."))
+                   .filter(pk=arrival_id).first())
+        if arrival is None:  # erased meanwhile
+            raise ArrivalError(_("This pick-up is not on the board any more."))
         if not won:
             if arrival.is_covered:
                 raise ArrivalError(_("Another buddy has just taken this pick-up. Thank you "
@@ -260,7 +262,7 @@ def board(buddy: Participant, now: datetime | None = None) -> list[Arrival]:
     """The intake's open pick-ups still ahead (one query), soonest first."""
     today = timezone.localdate(now or timezone.now())
     return list(Arrival.objects.filter(
-        intake_id=buddy.intake_id, pickup=Arrival.Pickup.OPEN,
+        participant__intake_id=buddy.intake_id, pickup=Arrival.Pickup.OPEN,
         participant__status__in=ACTIVE, participant__arrival_date__gte=today)
         .select_related("participant").order_by("participant__arrival_date", "time", "pk"))
 
