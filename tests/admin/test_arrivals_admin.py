@@ -140,3 +140,23 @@ def test_a_second_intakes_arrivals_stay_in_their_own_list(client, coordinator, p
     client.force_login(coordinator)
     assert rows(client.get(u("arrivals", autumn.pk)).content.decode()) == [theirs.pk]
     assert theirs.pk not in rows(client.get(u("arrivals", intake.pk)).content.decode())
+
+
+def test_the_places_are_edited_in_the_page_settings(admin_client, programme):
+    """The list is a field of the page's Settings tab (whoever may edit the page)."""
+    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+    client = admin_client
+    edit = f"/admin/pages/{programme.pk}/edit/"
+    assert 'name="arrival_places"' in client.get(edit).content.decode()
+    data = nested_form_data({
+        "title": programme.title, "slug": programme.slug, "section_name": "ESN Lyon",
+        "contact_email": "buddy@example.org", "intro": streamfield([]),
+        "privacy_notice": rich_text("<p>We store your data.</p>"), "charter": rich_text(""),
+        "extra_questions": streamfield([]), "pairing_mode": "coordinator", "answer_days": 4,
+        "arrival_places": "Part-Dieu\r\nSaint-Exupéry\r\n\r\nPart-Dieu",
+        "action-publish": "publish"})
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.context["form"].errors
+    programme.refresh_from_db()
+    assert arrivals.places(programme) == ["Part-Dieu", "Saint-Exupéry"]
