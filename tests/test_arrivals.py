@@ -346,3 +346,16 @@ def test_a_typed_place_is_escaped_on_every_page_and_email(client, programme, pai
         assert evil not in html and "&lt;script&gt;alert(" in html
     html = render_email(emails("pickup_asked")[0]).alternatives[0][0]
     assert evil not in html and "&lt;script&gt;" in html
+
+
+def test_a_withdrawn_buddys_pickups_go_back_on_the_board(pair, participant_factory):
+    from wagtail_buddy.services import lifecycle
+
+    ana, bruno = pair
+    helper = participant_factory("local")
+    arrival = give(ana)
+    arrivals.answer(arrival.pk, bruno, arrival.version, True)
+    lifecycle.withdraw([Participant.objects.get(pk=bruno.pk)])
+    arrival.refresh_from_db()
+    assert (arrival.pickup, arrival.covered_by, arrival.version) == ("open", None, 3)
+    assert [a.pk for a in arrivals.board(helper)] == [arrival.pk]

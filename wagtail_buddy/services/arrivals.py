@@ -258,6 +258,13 @@ def cover(arrival_id: int, buddy: Participant, version: int,
     return arrival
 
 
+def release(buddy_ids: list[int]) -> int:
+    """Withdrawn buddies' pick-ups go back on the board (one UPDATE)."""
+    return Arrival.objects.filter(covered_by_id__in=buddy_ids).update(
+        pickup=Arrival.Pickup.OPEN, covered_by=None, covered_at=None,
+        version=F("version") + 1, updated_at=timezone.now())
+
+
 def board(buddy: Participant, now: datetime | None = None) -> list[Arrival]:
     """The intake's open pick-ups still ahead (one query), soonest first."""
     today = timezone.localdate(now or timezone.now())
