@@ -11,6 +11,7 @@ page opened before the student changed the arrival, change it once or not at all
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -290,9 +291,10 @@ def for_buddy(buddy: Participant) -> list[Arrival]:
 # --- the coordinators' view ------------------------------------------------------------
 
 
-def coming(intakes, today: date | None = None, days: int = COMING_DAYS) -> QuerySet:
+def coming(intakes: Iterable[Intake], today: date | None = None,
+           days: int = COMING_DAYS) -> QuerySet:
     """International students arriving in the next ``days`` days, with their arrival row
-    and introduced buddy's name (``buddy_first``, ``buddy_last``) in one query."""
+    and their confirmed buddy's name (``buddy_first``, ``buddy_last``) in one query."""
     today = today or timezone.localdate()
     buddy = Match.objects.filter(mentee=OuterRef("pk"), status=Match.Status.CONFIRMED)
     return (Participant.objects.internationals()
@@ -311,7 +313,7 @@ def uncovered_counts(intakes: list[Intake], today: date | None = None) -> dict[i
     return dict(rows)
 
 
-def add_counts(rows: list) -> None:
+def add_counts(rows: list[tuple[Intake, dict]]) -> None:
     """The overview's rows ``(intake, summary)`` get ``pickups_uncovered``."""
     counts = uncovered_counts([intake for intake, _summary in rows])
     for intake, summary in rows:
