@@ -15,6 +15,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.widgets import BooleanRadioSelect
 
 from ..models import Arrival, Match, MatchingRun, Participant
+from ..services import checklist as checklist_service
 from ..services import stats as stats_service
 
 ALL = "all"
@@ -48,9 +49,17 @@ class ProposalFilterSet(DefaultedFilterSet):
                  (Match.Answers.WAITING, _("Waiting for an answer")),
                  (Match.Answers.DECLINED, _("Declined")), (Match.Answers.EXPIRED, _("Expired"))])
 
+    # Students a run left unmatched, or whose proposal the other student declined or let
+    # expire: the engine pairs them first, and the list shows them first by default.
+    left_over = django_filters.BooleanFilter(
+        label=_("Left over last time"), method="filter_left_over", widget=BooleanRadioSelect)
+
     class Meta:
         model = Match
-        fields = ["status", "locked", "answers"]
+        fields = ["status", "locked", "answers", "left_over"]
+
+    def filter_left_over(self, queryset, name, value):
+        return queryset.filter(mentee__left_over_at__isnull=not value)
 
     def filter_status(self, queryset, name, value):
         return queryset if value == ALL else queryset.filter(status=value)
@@ -114,3 +123,20 @@ class RunFilterSet(WagtailFilterSet):
     class Meta:
         model = MatchingRun
         fields = ["status"]
+
+
+class ChecklistFilterSet(WagtailFilterSet):
+    """How far introduced pairs are on their checklist (``services.checklist``)."""
+
+    progress = django_filters.ChoiceFilter(
+        label=_("Checklist"), method="filter_progress", widget=forms.RadioSelect,
+        choices=[("none", _("Nothing done")), ("some", _("Partly done")),
+                 ("all", _("Everything done")),
+                 ("idle", _("Nothing done three weeks after the introduction"))])
+
+    class Meta:
+        model = Match
+        fields = ["progress"]
+
+    def filter_progress(self, queryset, name, value):
+        return checklist_service.filter_progress(queryset, value)

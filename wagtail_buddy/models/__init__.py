@@ -2,6 +2,7 @@
 
 from .arrival import Arrival
 from .audit import BuddyLogEntry
+from .checklist import ChecklistTask, ChecklistTick
 from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
 from .importing import ImportMapping, ImportUpload
@@ -16,6 +17,8 @@ __all__ = [
     "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",
+    "ChecklistTask",
+    "ChecklistTick",
     "EmailAttempt",
     "ImportMapping",
     "ImportUpload",

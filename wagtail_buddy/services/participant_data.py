@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from ..models import Arrival, CheckIn, Match, OutboundEmail, Participant
+from ..models import Arrival, CheckIn, ChecklistTick, Match, OutboundEmail, Participant
 
 PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
@@ -60,10 +60,16 @@ def export_data(participant: Participant) -> dict:
     data["arrival"] = arrival and {
         "time": _iso(arrival.time), "how": arrival.how, "place": arrival.place,
         "pickup": arrival.pickup, "covered": arrival.covered_by_id is not None}
+    data["proposal_answers"] = _own_answers(participant)
     data["checkins"] = [
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,
          "sent_at": _iso(c.sent_at), "answered_at": _iso(c.answered_at)}
         for c in CheckIn.objects.filter(participant=participant).order_by("pk")
+    ]
+    data["checklist_ticks"] = [  # the first weeks' tasks this person ticked
+        {"task": t.task.name, "ticked_at": _iso(t.ticked_at)}
+        for t in ChecklistTick.objects.filter(ticked_by=participant).select_related("task")
+        .order_by("pk")
     ]
     data["emails"] = [
         {"purpose": e.purpose, "status": e.status, "queued_at": _iso(e.created_at),
@@ -71,3 +77,18 @@ def export_data(participant: Participant) -> dict:
         for e in OutboundEmail.objects.filter(participant=participant).order_by("pk")
     ]
     return data
+
+
+def _own_answers(participant: Participant) -> list[dict]:
+    """Their own answers to proposals ("both accept" mode): a decline's reason is theirs
+    alone, so it is in the decliner's export and never in the other student's."""
+    rows = []
+    for m in (Match.objects.filter(Q(mentee=participant) | Q(mentor=participant))
+              .exclude(answers="").order_by("pk")):
+        side = "mentee" if m.mentee_id == participant.pk else "mentor"
+        mine = getattr(m, f"{side}_answer")
+        if mine:
+            rows.append({"answer": mine, "asked_until": _iso(m.answers_due_at),
+                         **({"reason": m.end_reason} if mine == Match.Answer.DECLINED
+                            and m.end_reason else {})})
+    return rows

@@ -18,6 +18,7 @@ from ..services import invitations, rejoin, signup, tokens
 
 # The private link's views: every route reaches the views through this module.
 from .arrivals import arrival_view, pickup_answer_view, pickup_board_view  # noqa: F401
+from .checklist import checklist_view  # noqa: F401
 from .common import form_data, recheck, render, resolve_token, sub_url
 from .private import (  # noqa: F401
     answer_view,
@@ -163,8 +164,7 @@ def rejoin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> H
                       state=state if state != signup.OPEN else signup.CLOSED)
     existing = rejoin.joined(past, intake)
     if existing is None:
-        form = RejoinForm(form_data(request), programme=page, past=past,
-                          initial={"capacity": past.capacity})
+        form = RejoinForm(form_data(request), programme=page, past=past)
         if request.method != "POST" or not form.is_valid():
             return render(request, page, "signup/rejoin.html", private=True, form=form,
                           participant=past, intake=intake, role=Participant.Role.LOCAL)

@@ -126,6 +126,7 @@ class BuddyAccessMixin:
                 ("introductions", _("Introductions"), url("introductions", pk)),
                 ("arrivals", _("Arrivals"), url("arrivals", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
+                ("checklist", _("First weeks"), url("checklist", pk)),
                 ("participants", _("Participants"), participant_url(intake=pk)),
             ]
             context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]
