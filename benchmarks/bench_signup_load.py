@@ -41,11 +41,14 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "example_site"
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+# The interpreter running this script (the project's venv under make) and its gunicorn.
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 HOST = "127.0.0.1"  # loopback only
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 TARGET_RATIO = 0.7
+# bench_scale.py runs this with its own database name and the issue's 0.9 target.
+PG_DB = os.environ.get("BENCH_PG_DB", "buddy_bench")
 
 
 # --- the form, read from the page ----------------------------------------------------
@@ -295,12 +298,12 @@ def merge(total: Result, part: Result) -> None:
 def site_env(db: str, workdir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
-    env.update(DJANGO_SETTINGS_MODULE="loadtest.settings", PYTHONPATH=str(SITE),
+    env.update(DJANGO_SETTINGS_MODULE="loadtest.settings", PYTHONPATH=f"{ROOT}{os.pathsep}{SITE}",
                CACHE_DIR=str(workdir / "cache"), **extra)
     if db == "sqlite":
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
     else:
-        env["DATABASE_URL"] = f"{PG_URL}/buddy_bench"
+        env["DATABASE_URL"] = f"{PG_URL}/{PG_DB}"
     return env
 
 
@@ -316,9 +319,9 @@ def reset_postgres(create: bool = True) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS buddy_bench WITH (FORCE)")
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         if create:
-            conn.execute("CREATE DATABASE buddy_bench")
+            conn.execute(f'CREATE DATABASE "{PG_DB}"')
 
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path):
@@ -394,7 +397,7 @@ def run_db(db: str, args, port: int, sqlite_mode: str = "immediate") -> dict:
             "tracebacks": server_log.count("Traceback"), "log": str(log)}
 
 
-def report(rows: list[dict]) -> bool:
+def report(rows: list[dict], target: float = TARGET_RATIO) -> bool:
     ok = True
     print("\n| database | form | submissions/s | p50 ms | p95 ms | accepted | errors | "
           "stored | emails queued each |")
@@ -423,9 +426,9 @@ def report(rows: list[dict]) -> bool:
         lost = (c["signups_stored"] != c["signups_accepted"]
                 or c["bare_stored"] != c["bare_accepted"] or c["emails_per_signup"] != [1])
         errors = len(row["signup"].errors) + len(row["bare"].errors)
-        passed = ratio >= TARGET_RATIO and not lost and not errors and not row["locked"]
+        passed = ratio >= target and not lost and not errors and not row["locked"]
         ok &= passed or "deferred" in row["db"]
-        print(f"{row['db']}: sign-up / bare = {ratio:.2f} (target >= {TARGET_RATIO}); "
+        print(f"{row['db']}: sign-up / bare = {ratio:.2f} (target >= {target}); "
               f"errors {errors}; 'database is locked' {row['locked']}; tracebacks "
               f"{row['tracebacks']}; lost {'YES' if lost else 'none'}; email purposes "
               f"{c['email_purposes']}; {'PASS' if passed else 'FAIL'}")
@@ -465,6 +468,8 @@ def main() -> int:
                         help="probe: the sign-up's database work without its form (SQLite "
                              "locking check)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--target", type=float, default=TARGET_RATIO,
+                        help="least sign-up / bare throughput that passes")
     args = parser.parse_args()
     if not 8110 <= args.port <= 8119:
         parser.error("use a port in 8110-8119")
@@ -475,7 +480,7 @@ def main() -> int:
             rows.append(run_db("sqlite", args, args.port + offset, sqlite_mode="deferred"))
         else:
             rows.append(run_db(db, args, args.port + offset))
-    return 0 if report(rows) else 1
+    return 0 if report(rows, args.target) else 1
 
 
 if __name__ == "__main__":

@@ -9,151 +9,44 @@ deletes participants here (students do that through their private link).
 
 from __future__ import annotations
 
+from types import MethodType
+
 from django.contrib import messages
-from django.contrib.admin import SimpleListFilter, display
+from django.contrib.admin import display
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Permission
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Prefetch, Q
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import re_path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import BuddyLogEntry, Language, Match, Participant
 from ..permissions import VIEW
-from ..services import exports, rejoin, stats
+from ..services import exports, rejoin
 from .access import policy_for
 from .forms import ParticipantBulkForm
-from .params import parse_id, parse_month, without_nul
+from .paging import DeferredJoinPaginator
+from .params import parse_id, without_nul
+from .participant_filters import (
+    ArrivalMonthFilter,
+    CheckInFilter,
+    ExtraAnswersFilter,
+    FreePlacesFilter,
+    IntakeFilter,
+    LanguageFilter,
+    NationalityFilter,
+)
+from .participant_rows import render_rows
 from .search import search_people
-
-
-def invalid_filter(request, list_filter, queryset):
-    """A malformed filter value (typed into the URL) matches nobody, with a message."""
-    messages.warning(request, _("The filter “%(name)s” has an invalid value: no participant "
-                                "matches it.") % {"name": list_filter.title})
-    return queryset.none()
-
-
-def _user_participants(request):
-    return policy_for(request.user).participants()
-
-
-class IntakeFilter(SimpleListFilter):
-    title = _("intake")
-    parameter_name = "intake"
-
-    def lookups(self, request, model_admin):
-        return [(str(i.pk), f"{i.programme.display_name} · {i.name}")
-                for i in policy_for(request.user).intakes()]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        intake_id = parse_id(self.value())
-        if intake_id is None:
-            return invalid_filter(request, self, queryset)
-        return queryset.filter(intake_id=intake_id)
-
-
-class NationalityFilter(SimpleListFilter):
-    """Countries by name (a plain field filter would list codes)."""
-
-    title = _("nationality")
-    parameter_name = "nationality"
-
-    def lookups(self, request, model_admin):
-        codes = (_user_participants(request).order_by("nationality").values_list(
-            "nationality", flat=True).distinct())
-        return sorted(((c, countries.name(c) or c) for c in codes if c), key=lambda x: x[1])
-
-    def queryset(self, request, queryset):
-        return queryset.filter(nationality=self.value()) if self.value() else queryset
-
-
-class LanguageFilter(SimpleListFilter):
-    """Languages the user's participants speak (a related-field filter needs a Django admin
-    site, which wagtail-modeladmin does not have)."""
-
-    title = _("language")
-    parameter_name = "language"
-
-    def lookups(self, request, model_admin):
-        codes = (Participant.languages.through.objects.filter(
-            participant__in=_user_participants(request)).order_by("language_id")
-            .values_list("language_id", flat=True).distinct())
-        return sorted(((c, str(Language(code=c))) for c in codes), key=lambda x: x[1])
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        return queryset.filter(pk__in=Participant.languages.through.objects.filter(
-            language_id=self.value()).values("participant_id"))
-
-
-class ArrivalMonthFilter(SimpleListFilter):
-    title = _("arrival month")
-    parameter_name = "arrival"
-
-    def lookups(self, request, model_admin):
-        months = (_user_participants(request).filter(arrival_date__isnull=False)
-                  .annotate(month=TruncMonth("arrival_date")).order_by("month")
-                  .values_list("month", flat=True).distinct())
-        return [(m.strftime("%Y-%m"), formats.date_format(m, "YEAR_MONTH_FORMAT"))
-                for m in months if m]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        month = parse_month(self.value())
-        if month is None:
-            return invalid_filter(request, self, queryset)
-        return queryset.filter(arrival_date__year=month[0], arrival_date__month=month[1])
-
-
-class ChoiceFilter(SimpleListFilter):
-    """A filter declared as ``options``: value -> (label, the narrowing of the queryset)."""
-
-    options: dict = {}
-
-    def lookups(self, request, model_admin):
-        return [(value, label) for value, (label, _narrow) in self.options.items()]
-
-    def queryset(self, request, queryset):
-        choice = self.options.get(self.value())
-        return choice[1](queryset) if choice else queryset
-
-
-NO_ANSWERS = Q(extra_answers={}) | Q(extra_answers__isnull=True)
-
-
-class ExtraAnswersFilter(ChoiceFilter):
-    title = _("answers to extra questions")
-    parameter_name = "extra"
-    options = {"yes": (_("Has answers"), lambda qs: qs.exclude(NO_ANSWERS)),
-               "no": (_("No answers"), lambda qs: qs.filter(NO_ANSWERS))}
-
-
-class CheckInFilter(ChoiceFilter):
-    title = _("check-in")
-    parameter_name = "checkin"
-    options = {"follow": (_("Not met yet, or not answered"), lambda qs: qs.filter(
-        pk__in=stats.checkins_to_follow().values("participant_id")))}
-
-
-class FreePlacesFilter(ChoiceFilter):
-    title = _("free places")
-    parameter_name = "free"
-    options = {"yes": (_("Buddies with a free place"), lambda qs: qs.filter(
-        pk__in=Participant.objects.with_free_places().values("pk")))}
 
 
 class ParticipantPermissionHelper(PermissionHelper):
@@ -186,6 +79,8 @@ class ParticipantButtonHelper(ButtonHelper):
 class ParticipantIndexView(IndexView):
     """The list, plus the CSV/XLSX export of the current filter through ``services.exports``."""
 
+    paginator_class = DeferredJoinPaginator
+
     def dispatch(self, request, *args, **kwargs):
         without_nul(request)
         try:
@@ -199,8 +94,32 @@ class ParticipantIndexView(IndexView):
         """Built once per request: modeladmin asks for it twice (dispatch, then context),
         and each time would run every filter's lookups again."""
         if getattr(self, "_queryset", None) is None:
-            self._queryset = super().get_queryset(request)
+            self._queryset = self.counted_once(super().get_queryset(request))
         return self._queryset
+
+    def get_base_queryset(self, request=None):
+        return self.counted_once(super().get_base_queryset(request))
+
+    def counted_once(self, queryset):
+        """``queryset`` whose ``count()`` runs once per request and SQL: modeladmin counts
+        the list three times (all, the filtered ones, the paginator), the same rows when
+        nothing is filtered."""
+        try:
+            key = str(queryset.select_related(None).order_by().query)
+        except EmptyResultSet:  # nobody to see (no programme): count() asks nothing
+            return queryset
+        counts = self.__dict__.setdefault("_counts", {})
+        count = queryset.count
+
+        def count_once(_queryset) -> int:
+            if key not in counts:
+                counts[key] = count()
+            return counts[key]
+
+        # A bound method: Django's paginator calls ``count()`` only if it looks like one
+        # (a plain function would make it count with ``len()``, reading every row).
+        queryset.count = MethodType(count_once, queryset)
+        return queryset
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         """CSV streams row by row (the first bytes leave at once, memory stays flat);
@@ -227,6 +146,14 @@ class ParticipantIndexView(IndexView):
         context["next_url"] = self.request.get_full_path()
         context["active_filters"] = sum(
             1 for spec in self.filter_specs if getattr(spec, "used_parameters", None))
+        context["object_list"] = objects = list(context["object_list"])
+        if objects:
+            context["result_headers"] = list(result_headers(self))
+            buttons = self.get_buttons_for_obj(objects[0])
+            context["rows"] = render_rows(
+                self.model_admin, objects, self.list_display,
+                lambda obj: self.url_helper.get_action_url("inspect", quote(obj.pk)),
+                buttons[0] if buttons else None)
         return context
 
 

@@ -104,22 +104,31 @@ def _square_lap(n_rows: int, g: Slots, slot_price: np.ndarray) -> np.ndarray:
     E = len(g.w)
     # Edges: mentee -> slot, mentee -> own unmatched column, stand-in -> own slot,
     # stand-in of slot s -> unmatched column of i for every edge (i, s).
+    # Built sorted by row and freed as it goes: on a 50k congested intake these arrays hold
+    # some 17M edges each, and their temporaries set the engine's peak memory.
     r = np.concatenate([g.rows, np.arange(n_rows), n_rows + np.arange(S), n_rows + g.cols])
-    c = np.concatenate([g.cols, S + np.arange(n_rows), np.arange(S), S + g.rows])
-    w = np.concatenate([g.w, np.zeros(n_rows + S + E, np.int64)])
-    v = np.concatenate([slot_price, np.zeros(n_rows, np.int64)])
     order = np.argsort(r, kind="stable")
+    counts = np.bincount(r, minlength=n_sq)
+    del r
+    c = np.concatenate([g.cols, S + np.arange(n_rows), np.arange(S), S + g.rows])[order]
+    gain = np.concatenate([g.w, np.zeros(n_rows + S + E, np.int64)])[order]
+    del order
+    v = np.concatenate([slot_price, np.zeros(n_rows, np.int64)])
+    gain -= v[c]  # grouped by row; every row has an edge (its own column)
     indptr = np.zeros(n_sq + 1, np.int64)
-    np.cumsum(np.bincount(r, minlength=n_sq), out=indptr[1:])
-    gain = (w - v[c])[order]  # grouped by row; every row has an edge (its own column)
+    np.cumsum(counts, out=indptr[1:])
     u = np.maximum.reduceat(gain, indptr[:-1])
-    cost = np.repeat(u, np.diff(indptr)) - gain + 1  # reduced cost + 1 >= 1
+    cost = np.repeat(u, counts)
+    cost -= gain
+    cost += 1  # reduced cost + 1 >= 1
+    del gain
     if cost.max() >= EXACT_FLOAT // 4:
         raise ValueError("candidate weights too large for exact float64 arithmetic")
     graph = csr_array(
-        (cost.astype(np.float64), c[order].astype(np.int32), indptr.astype(np.int32)),
+        (cost.astype(np.float64), c.astype(np.int32), indptr.astype(np.int32)),
         shape=(n_sq, n_sq),
     )
+    del cost, c
     sq_rows, sq_cols = min_weight_full_bipartite_matching(graph)
     match = np.full(n_sq, -1, np.int64)
     match[sq_rows] = sq_cols

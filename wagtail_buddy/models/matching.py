@@ -158,7 +158,12 @@ class Match(models.Model):
                 name="wagtail_buddy_match_distinct_people",
             ),
         ]
-        indexes = [models.Index(fields=["intake", "status"])]
+        indexes = [
+            models.Index(fields=["intake", "status"]),
+            # The proposals list's order (weakest first): its pages walk this index and
+            # join only their own 50 pairs (admin/paging.py).
+            models.Index(fields=["intake", "score", "id"], name="wagtail_buddy_match_by_score"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.mentee} ↔ {self.mentor}"

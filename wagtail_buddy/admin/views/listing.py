@@ -13,6 +13,7 @@ from wagtail.admin.ui.tables import Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
 from ...permissions import MATCH
+from ..paging import DeferredJoinWagtailPaginator
 from ..search import search_people
 from .base import BuddyAccessMixin, IntakeMixin, url
 
@@ -57,6 +58,7 @@ class BuddyListingView(IntakeMixin, BuddyAccessMixin, BaseListingView):
     url_name = ""
     template_name = "wagtail_buddy/admin/listing.html"
     paginate_by = PER_PAGE
+    paginator_class = DeferredJoinWagtailPaginator
     is_searchable = True
     search_prefixes: tuple[str, ...] = ("",)
     table_class = BuddyTable
