@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0017_checklist'),
+        ('wagtail_buddy', '0019_scale_indexes'),
     ]
 
     operations = [
