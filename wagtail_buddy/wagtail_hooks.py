@@ -16,6 +16,7 @@ from .admin.modeladmin import participant_url
 from .admin.panels import BuddyHomePanel
 from .models import BuddyLogEntry, CheckIn, Intake, Match, MatchingRun, Participant
 from .permissions import LEVEL_PERMISSION, can_manage_settings, can_match, can_view_participants
+from .services import arrivals
 
 participant_admin = modeladmin.register()
 
@@ -67,6 +68,7 @@ buddy_menu = Menu(items=[
     PermissionMenuItem(_("Proposals"), _go("proposals"), icon_name="tick-inverse", order=400),
     PermissionMenuItem(_("Waiting list"), _go("waiting"), icon_name="time", order=500),
     PermissionMenuItem(_("Introductions"), _go("introductions"), icon_name="mail", order=600),
+    PermissionMenuItem(_("Arrivals"), _go("arrivals"), icon_name="site", order=650),
     PermissionMenuItem(_("Statistics"), _go("stats"), icon_name="table", order=700),
     PermissionMenuItem(_("Intakes"), reverse_lazy("wagtail_buddy_intakes:index"),
                        icon_name="date", order=800, check=can_manage_settings),
@@ -153,3 +155,8 @@ def register_buddy_log_actions(actions):
     ]:
         actions.register_action(action, label, message)
 
+
+@hooks.register("register_log_actions")
+def register_arrival_log_actions(actions):
+    for action, label, message in arrivals.AUDIT_ACTIONS:
+        actions.register_action(action, label, message)

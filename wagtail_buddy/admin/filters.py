@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.widgets import BooleanRadioSelect
 
-from ..models import Match, MatchingRun, Participant
+from ..models import Arrival, Match, MatchingRun, Participant
 from ..services import checklist as checklist_service
 from ..services import stats as stats_service
 
@@ -96,6 +97,26 @@ class IntroductionFilterSet(DefaultedFilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(introduced_at__isnull=value == "pending")
+
+
+class ArrivalFilterSet(WagtailFilterSet):
+    """Coming arrivals by pick-up: nobody covers it yet, covered, or none asked."""
+
+    pickup = django_filters.ChoiceFilter(
+        label=_("Pick-up"), method="filter_pickup", widget=forms.RadioSelect,
+        choices=[("uncovered", _("Not covered yet")), ("covered", _("Covered")),
+                 ("none", _("No pick-up asked"))])
+
+    class Meta:
+        model = Participant
+        fields = ["pickup"]
+
+    def filter_pickup(self, queryset, name, value):
+        if value == "uncovered":
+            return queryset.filter(arrival__pickup__in=Arrival.UNCOVERED)
+        if value == "covered":
+            return queryset.filter(arrival__pickup=Arrival.Pickup.COVERED)
+        return queryset.filter(Q(arrival__isnull=True) | Q(arrival__pickup=""))
 
 
 class RunFilterSet(WagtailFilterSet):

@@ -4,7 +4,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .params import ID_REGEX, IdConverter
-from .views import feedback, imports, shortage
+from .views import arrivals, feedback, imports, shortage
 
 register_converter(IdConverter, "buddy_id")
 
@@ -30,6 +30,7 @@ urlpatterns = [
     *listing_paths("waiting", views.WaitingView),
     *listing_paths("introductions", views.IntroductionsView),
     *listing_paths("runs", views.RunsView),
+    *listing_paths("arrivals", arrivals.ArrivalsView),
     *listing_paths("checklist", views.ChecklistView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
     path("intake/<buddy_id:intake_id>/feedback/", feedback.FeedbackView.as_view(),

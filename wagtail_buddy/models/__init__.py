@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .arrival import Arrival
 from .audit import BuddyLogEntry
 from .checklist import ChecklistTask, ChecklistTick
 from .emails import EmailAttempt, OutboundEmail
@@ -13,6 +14,7 @@ from .stats import IntakeStats
 from .vocabulary import Interest, Language
 
 __all__ = [
+    "Arrival",
     "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",

@@ -168,6 +168,12 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         help_text=_("Students who do not answer in time lose the proposal (one reminder first)."),
     )
 
+    arrival_places = models.TextField(
+        _("arrival stations and airports"), blank=True, max_length=3000,
+        help_text=_("One per line. International students choose where they arrive from this "
+                    "list, or type another place."),
+    )
+
     rejoin_fields = models.JSONField(
         _("asked again when a buddy joins again"), default=default_rejoin_fields, blank=True,
         help_text=_("The \"join again\" form shows these with last semester's answers to "
@@ -187,6 +193,7 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings"),
+        FieldPanel("arrival_places"),
         FieldPanel("rejoin_fields")]
     # base_form_class: admin.page_form.ProgrammePageForm, set in AppConfig.ready as Wagtail
     # sets Page's own (the form imports permissions and services; models import neither).
@@ -270,6 +277,18 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     @path("me/<str:token>/delete/", name="delete")
     def delete_route(self, request, token: str):
         return self.public_views().delete_view(request, self, token)
+
+    @path("me/<str:token>/arrival/", name="arrival")
+    def arrival_route(self, request, token: str):
+        return self.public_views().arrival_view(request, self, token)
+
+    @path("me/<str:token>/pickup/", name="pickup_answer")
+    def pickup_answer_route(self, request, token: str):
+        return self.public_views().pickup_answer_view(request, self, token)
+
+    @path("pickups/<str:token>/", name="pickups")
+    def pickups_route(self, request, token: str):
+        return self.public_views().pickup_board_view(request, self, token)
 
     @path("me/<str:token>/checklist/", name="checklist")
     def checklist_route(self, request, token: str):

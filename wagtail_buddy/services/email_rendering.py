@@ -22,7 +22,7 @@ from django.utils import translation
 
 from ..catalogues import base_code, written_language
 from ..conf import buddy_settings
-from ..models import Match, OutboundEmail, Participant
+from ..models import Arrival, Match, OutboundEmail, Participant
 from . import checklist, tokens
 from .plaintext import render_text
 
@@ -50,6 +50,11 @@ def build_context(email: OutboundEmail) -> dict:
             context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
         if match and "answer_url" in email.context.get("links", ()):
             context["answer_url"] = tokens.answer_url(participant, match.pk)
+    if "arrival_id" in email.context:  # pick-up emails: the arrival and who covers it
+        context["arrival"] = Arrival.objects.select_related("participant").filter(
+            pk=email.context["arrival_id"]).first()
+        context["coverer"] = Participant.objects.filter(
+            pk=email.context.get("coverer_id") or 0).first()
     return context
 
 

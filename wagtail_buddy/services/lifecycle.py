@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ..models import Match, Participant
+from . import arrivals
 from .audit import audit, audit_matches
 from .emails import queue_emails
 from .statuses import refresh_statuses
@@ -72,6 +73,7 @@ def withdraw(participants: Sequence[Participant], user=None, reason: str = "") -
             targets, ["status", "withdrawn_at", "access_key", "updated_at", "rejoin_asked_at"],
             batch_size=500)
         refresh_statuses(_counterparts(matches, set(ids)))
+        arrivals.release(ids)  # pick-ups they covered go back on the board
         audit(targets, "wagtail_buddy.participant_withdraw", user)
         if matches:
             audit_matches(matches, "wagtail_buddy.match_cancel", user, reason=reason)

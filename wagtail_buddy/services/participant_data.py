@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from ..models import CheckIn, ChecklistTick, Feedback, Match, OutboundEmail, Participant
+from ..models import (
+    Arrival,
+    CheckIn,
+    ChecklistTick,
+    Feedback,
+    Match,
+    OutboundEmail,
+    Participant,
+)
 
 PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
@@ -56,6 +64,10 @@ def export_data(participant: Participant) -> dict:
         }
         for m in matches
     ]
+    arrival = Arrival.objects.filter(participant=participant).first()
+    data["arrival"] = arrival and {
+        "time": _iso(arrival.time), "how": arrival.how, "place": arrival.place,
+        "pickup": arrival.pickup, "covered": arrival.covered_by_id is not None}
     data["proposal_answers"] = _own_answers(participant)
     data["checkins"] = [
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,

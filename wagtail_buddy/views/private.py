@@ -24,6 +24,7 @@ from ..services import (
     tokens,
 )
 from . import certificate
+from .arrivals import section as arrivals_section
 from .checklist import checklist_context
 from .common import form_data, private_links, recheck, render, resolve_token, sub_url
 
@@ -79,6 +80,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                   certificate=certificate.offer(request, page, token, participant),
                   checklist=checklist_context(request, page, participant, token),
                   buddies=participant_data.buddies(participant),
+                  arrival=arrivals_section(request, page, participant, token),
                   links=private_links(request, page, token))
 
 

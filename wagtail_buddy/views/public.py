@@ -15,12 +15,13 @@ from .. import ratelimit
 from ..forms import InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, Participant
 from ..services import invitations, rejoin, signup, tokens
-from .certificate import certificate_pdf_view, certificate_view  # noqa: F401 (routes)
-from .checklist import checklist_view  # noqa: F401
-from .common import form_data, recheck, render, resolve_token, sub_url
-from .feedback import feedback_view  # noqa: F401 (routes)
 
 # The private link's views: every route reaches the views through this module.
+from .arrivals import arrival_view, pickup_answer_view, pickup_board_view  # noqa: F401
+from .certificate import certificate_pdf_view, certificate_view  # noqa: F401
+from .checklist import checklist_view  # noqa: F401
+from .common import form_data, recheck, render, resolve_token, sub_url
+from .feedback import feedback_view  # noqa: F401
 from .private import (  # noqa: F401
     answer_view,
     checkin_view,
@@ -31,7 +32,6 @@ from .private import (  # noqa: F401
 )
 
 ROLES = {Participant.Role.LOCAL, Participant.Role.INTERNATIONAL}
-
 
 
 # --- sign-up ---------------------------------------------------------------------------

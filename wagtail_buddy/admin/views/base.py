@@ -132,6 +132,7 @@ class BuddyAccessMixin:
                 ("proposals", _("Proposals"), url("proposals", pk)),
                 ("waiting", _("Waiting list"), url("waiting", pk)),
                 ("introductions", _("Introductions"), url("introductions", pk)),
+                ("arrivals", _("Arrivals"), url("arrivals", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
                 ("feedback", _("Feedback"), url("feedback", pk)),
                 ("checklist", _("First weeks"), url("checklist", pk)),

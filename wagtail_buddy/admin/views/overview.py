@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import MatchingRun
+from ...services import arrivals
 from ...services import stats as stats_service
 from ..modeladmin import participant_url
 from .base import BuddyAdminView, url
@@ -41,6 +42,7 @@ class OverviewView(BuddyAdminView):
                   .order_by().values_list("intake_id", flat=True).distinct())
         context["rows"] = [(i, {**summary[i.pk], **run_step(summary[i.pk], i.pk in ran)})
                            for i in intakes]
+        arrivals.add_counts(context["rows"])
         context["participants_url"] = participant_url()
         return context
 
@@ -48,7 +50,7 @@ class OverviewView(BuddyAdminView):
 class GoView(BuddyAdminView):
     """Menu entries point here: the section of the most recent intake the user may see."""
 
-    SECTIONS = ("matching", "proposals", "waiting", "introductions", "stats")
+    SECTIONS = ("matching", "proposals", "waiting", "introductions", "arrivals", "stats")
 
     def get(self, request, section: str):
         if section not in self.SECTIONS:
