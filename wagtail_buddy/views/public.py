@@ -15,6 +15,7 @@ from .. import ratelimit
 from ..forms import InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, Participant
 from ..services import invitations, rejoin, signup, tokens
+from .choosing import choose_view  # noqa: F401
 from .common import form_data, recheck, render, resolve_token, sub_url
 
 # The private link's views: every route reaches the views through this module.
