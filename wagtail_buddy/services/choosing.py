@@ -28,6 +28,7 @@ student waits again.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.core.paginator import Paginator
@@ -38,7 +39,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..matching import Ranking, rank_mentees
+from ..matching import Mentee, Ranking, rank_mentees
 from ..models import BuddyProgrammePage, Intake, Interest, Language, Match, MatchingRun, Participant
 from ..models.vocabulary import interest_names
 from . import pool, reasons
@@ -121,21 +122,42 @@ def cap_message(state: dict) -> str:
 # --------------------------------------------------------------------------- the list
 
 
+MENTEE_COLUMNS = ("pk", "gender", "gender_preference", "university", "faculty", "birth_year",
+                  "nationality", "arrival_date", "left_over_at")
+
+
+def _mentees(students: QuerySet) -> list[Mentee]:
+    """The engine's profiles of ``students`` from plain rows (three queries): building
+    thousands of model instances would cost more than the scoring itself."""
+    langs: dict[int, set[str]] = defaultdict(set)
+    interests: dict[int, set[str]] = defaultdict(set)
+    among = students.values("pk")
+    for pid, code in Participant.languages.through.objects.filter(
+            participant__in=among).values_list("participant_id", "language_id"):
+        langs[pid].add(code)
+    for pid, slug in Participant.interests.through.objects.filter(
+            participant__in=among).values_list("participant_id", "interest__slug"):
+        interests[pid].add(slug)
+    return [Mentee(id=str(pk), gender=gender or "", gender_preference=preference or "any",
+                   languages=frozenset(langs[pk]), interests=frozenset(interests[pk]),
+                   university=university or "", faculty=faculty or "", birth_year=born,
+                   nationality=str(country or ""), arrival=arrival, priority=left is not None)
+            for pk, gender, preference, university, faculty, born, country, arrival, left
+            in students.order_by("pk").values_list(*MENTEE_COLUMNS)]
+
+
 def rank_for(buddy: Participant, students: QuerySet | None = None) -> Ranking:
     """The waiting students the hard rules allow for ``buddy``, best fit first.
 
-    Six queries whatever the number of students (profiles, their languages and interests,
-    the buddy's, the pairs a coordinator ended); the scoring is one numpy pass."""
+    Six queries whatever the number of students (their rows, languages and interests, the
+    buddy's profile, the pairs a coordinator ended); the scoring is one numpy pass."""
     intake = buddy.intake
     students = students if students is not None else waiting_students(intake)
-    students = students.only(*pool.PROFILE_FIELDS)
-    rows = list(students.order_by("pk"))
-    pool._codes(rows, among=students)
     me = Participant.objects.only(*pool.PROFILE_FIELDS).get(pk=buddy.pk)
     pool._codes([me])
     ended = Match.objects.filter(mentor=buddy, status__in=pool.ENDED_BY_COORDINATOR)
     forbidden = [(str(a), str(buddy.pk)) for a in ended.values_list("mentee_id", flat=True)]
-    return rank_mentees(pool.to_mentor(me), [pool.to_mentee(p) for p in rows],
+    return rank_mentees(pool.to_mentor(me), _mentees(students),
                         weights=programme_config(intake.programme)["weights"],
                         forbidden=forbidden)
 
