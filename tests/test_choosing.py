@@ -114,10 +114,12 @@ def test_the_list_keeps_the_hard_rules_and_ranks_best_first(choose, people):
     names = [item["first_name"] for item in data["items"]]
     assert names == ["Ana", "Ben"]  # Kim shares no language; Ana shares interests
     ana = data["items"][0]
-    assert ana["university"] == "UCM" and ana["shared_interests"] == ["Cinema", "Hiking"]
+    assert ana["home_university"] == "UCM" and ana["shared_interests"] == ["Cinema", "Hiking"]
     assert any("Cinema" in words for words in ana["evidence"])
+    assert not any("Born" in w or "gender" in w for w in ana["evidence"])  # no age, no gender
     assert set(ana) == {"id", "first_name", "country", "university", "faculty",
-                        "arrival_date", "languages", "shared_interests", "scale", "evidence"}
+                        "arrival_date", "languages", "shared_interests", "scale", "evidence",
+                        "home_university"}
 
 
 def test_gender_preference_and_availability_hide_students(choose, people, participant_factory,

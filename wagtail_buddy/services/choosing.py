@@ -49,6 +49,9 @@ from .matching_config import programme_config
 from .statuses import people_of, refresh_statuses
 
 PER_PAGE = 20
+#: The evidence a buddy reads: never age or gender, which the students do not show.
+SHOWN_EVIDENCE = ("languages", "interests", "university", "faculty", "exchange_country",
+                  "arrival")
 CHOSEN, UNDONE = "chosen", "cancelled"  # the undo reuses the cancellation email
 #: Buddies who may still choose (confirmed, not withdrawn or ended).
 ACTIVE_BUDDY = (Participant.Status.WAITING, Participant.Status.PROPOSED,
@@ -171,7 +174,8 @@ def _shown(rows: list[Participant], buddy: Participant) -> dict[int, dict]:
     return {p.pk: {
         "id": p.pk, "first_name": p.first_name,
         "country": p.nationality.name if p.nationality else "",
-        "university": p.home_university or p.university, "faculty": p.faculty,
+        "university": p.university, "home_university": p.home_university,
+        "faculty": p.faculty,
         "arrival_date": p.arrival_date,
         "languages": sorted(str(lang) for lang in p.languages.all()),
         "shared_interests": sorted(names[i.pk] for i in shared[p.pk]),
@@ -201,7 +205,9 @@ def listing(buddy: Participant, page_number: int | str | None = 1) -> dict:
         if student is None:  # erased between the two reads
             continue
         words = [r["words"] for r in reasons.explain(pair.breakdown, weights, pair.evidence,
-                                                     student, me) if r["points"] > 0]
+                                                     student, me)
+                 if r["points"] > 0 and r["key"] in SHOWN_EVIDENCE
+                 and pair.evidence.get(r["key"]) is not None]
         items.append({**shown[student.pk], "scale": reasons.scale(pair.score, weights),
                       "evidence": words})
     return {"page": page, "items": items, "total": len(ranking)}
@@ -236,7 +242,7 @@ def _check_window(intake: Intake, now: datetime) -> None:
     if state == "before":
         raise ChoosingError(str(_("Choosing opens on %(when)s.") % {
             "when": date_format(timezone.localtime(intake.choosing_opens_at),
-                                "DATETIME_FORMAT")}))
+                                "j F Y, H:i")}))
     if state != "open":
         raise ChoosingError(str(_("Choosing is closed: the coordinators now pair the "
                                   "students still waiting.")))
