@@ -3,6 +3,7 @@ the undo, the emails, and a later run keeping every claim."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
 from wagtail_buddy.services import answers, choosing, lifecycle, runs, tokens
@@ -139,7 +142,8 @@ def test_the_page_shows_no_contact_details_and_pages_through(choose, people, cli
         participant_factory("international", first_name=f"Extra{n}", phone="+49 1 2 3")
     body = client.get(private_url(choose, people["buddy"])).content.decode()
     assert 'data-choosing="open"' in body and "Choose Ana" in body
-    section = body[body.index('id="choosing"'):body.index("</section>", body.index('id="choosing"'))]
+    start = body.index('id="choosing"')
+    section = body[start:body.index("</section>", start)]
     assert "Choose Ana" in section and "Ben" in section
     for private in (people["ana"].email, "+34 6", people["ana"].last_name, "+49 1"):
         assert private not in body
@@ -210,11 +214,14 @@ def test_every_bad_claim_is_refused_and_changes_nothing(choose, people, particip
     buddy, ana = people["buddy"], people["ana"]
     other = participant_factory("local", first_name="Other", capacity=1)
     choosing.claim(other.pk, ana.pk)
+    gone = participant_factory("international", first_name="Gone")
+    lifecycle.withdraw([gone])
     before = (Match.objects.count(), OutboundEmail.objects.count())
     cases = [
         (buddy.pk, ana.pk, "Another buddy has just chosen"),           # just taken
         (buddy.pk, people["kim"].pk, "not on your list"),              # a hard rule
         (buddy.pk, 999999, "no longer in the programme"),              # forged / deleted id
+        (buddy.pk, gone.pk, "no longer in the programme"),             # withdrew meanwhile
         (buddy.pk, other.pk, "no longer in the programme"),            # not a student
         (ana.pk, people["ben"].pk, "no longer choose"),                # a student choosing
     ]
@@ -375,3 +382,41 @@ def test_the_privacy_section_says_what_buddies_see_only_in_choosing_modes(progra
     programme.save_revision().publish()
     body = client.get(url).content.decode()
     assert "data-choosing-privacy" in body and "arrival date" in body
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(per_day=st.integers(1, 3), per_intake=st.none() | st.integers(1, 3),
+       capacities=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       attempts=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 4)), max_size=12))
+def test_claims_never_pass_a_cap_or_take_a_student_twice(choose, intake, participant_factory,
+                                                         per_day, per_intake, capacities,
+                                                         attempts):
+    cast = getattr(choose, "_cast", None)
+    if cast is None:
+        cast = choose._cast = (
+            [participant_factory("local", first_name=f"B{n}") for n in range(2)],
+            [participant_factory("international", first_name=f"S{n}") for n in range(5)])
+    buddies, students = cast
+    Match.objects.filter(intake=intake).delete()
+    Participant.objects.filter(intake=intake).update(status="waiting")
+    for buddy, capacity in zip(buddies, capacities, strict=True):
+        Participant.objects.filter(pk=buddy.pk).update(capacity=capacity)
+    open_window(intake, per_day=per_day, per_intake=per_intake)
+    limit = [min(per_day, per_intake or 99, capacities[b]) for b in range(2)]
+    granted, taken = Counter(), set()
+    for b, s in attempts:
+        expected = s not in taken and granted[b] < limit[b]  # the rules, as a model
+        before = Match.objects.count()
+        try:
+            choosing.claim(buddies[b].pk, students[s].pk)
+            granted[b] += 1
+            taken.add(s)
+            assert expected
+        except choosing.ChoosingError as exc:
+            assert not expected and str(exc)
+            assert Match.objects.count() == before  # told, nothing changed
+    for b in range(2):
+        assert Match.objects.filter(mentor=buddies[b]).count() == granted[b] <= limit[b]
+    mentees = list(Match.objects.values_list("mentee_id", flat=True))
+    assert len(mentees) == len(set(mentees)) == len(taken)

@@ -27,9 +27,9 @@ from wagtail_buddy.services import tokens
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 
 
-def window(intake, opens: float, closes: float) -> None:
+def window(of: Intake, opens: float, closes: float) -> None:
     now = timezone.now()
-    Intake.objects.filter(pk=intake.pk).update(
+    Intake.objects.filter(pk=of.pk).update(
         choosing_opens_at=now + timedelta(days=opens),
         choosing_closes_at=now + timedelta(days=closes))
 
@@ -41,7 +41,7 @@ def test_a_buddy_waits_chooses_and_the_student_sees_her_buddy(
     programme.save_revision().publish()
     make_coordinator(django_user_model, "coordinator", programme)
     window(intake, opens=2, closes=9)
-    lucia = make_participant(intake, "international", first_name="Lucia",
+    make_participant(intake, "international", first_name="Lucia",
                              email="lucia@example.org", interests=interests[:2],
                              languages=("en", "es"), home_university="Universidad de Sevilla",
                              phone="+34 6 00 00 00 00")
