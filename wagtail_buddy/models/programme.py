@@ -291,8 +291,9 @@ class Intake(models.Model):
     choosing_opens_at = models.DateTimeField(_("choosing opens at"), null=True, blank=True)
     choosing_closes_at = models.DateTimeField(_("choosing closes at"), null=True, blank=True)
     choices_per_day = models.PositiveSmallIntegerField(
-        _("students a buddy may choose per day"), default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(50)])
+        _("students a buddy may choose per day"), default=1, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Empty: 1."))
     choices_per_intake = models.PositiveSmallIntegerField(
         _("students a buddy may choose in this intake"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
@@ -316,6 +317,8 @@ class Intake(models.Model):
     def clean(self) -> None:
         """The choosing window is both dates or neither, and closes after it opens."""
         super().clean()
+        if self.choices_per_day is None:  # left empty in a form: the default
+            self.choices_per_day = 1
         opens, closes = self.choosing_opens_at, self.choosing_closes_at
         if bool(opens) != bool(closes):
             missing = "choosing_closes_at" if opens else "choosing_opens_at"
