@@ -33,12 +33,13 @@ from datetime import datetime, timedelta
 
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..caching import remember
 from ..matching import Mentee, Ranking, rank_mentees
 from ..models import BuddyProgrammePage, Intake, Interest, Language, Match, MatchingRun, Participant
 from ..models.vocabulary import interest_names
@@ -149,18 +150,31 @@ def _mentees(students: QuerySet) -> list[Mentee]:
             in students.order_by("pk").values_list(*MENTEE_COLUMNS)]
 
 
+def waiting_profiles(intake: Intake) -> list[Mentee]:
+    """The waiting students' engine profiles, cached under their version: how many wait,
+    the newest change and the highest id (one aggregate query). Any sign-up, edit,
+    withdrawal, erasure or pairing changes the version, so nobody stale is listed; the rest
+    (a run's left-over flag, written without ``updated_at``) shows within ``TIMEOUT``."""
+    students = waiting_students(intake)
+    version = students.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
+    key = "wagtail_buddy:choosing:{}:{n}:{top}:{last}".format(
+        intake.pk, **{k: str(v).replace(" ", "T") for k, v in version.items()})
+    return remember(key, lambda: _mentees(students))
+
+
 def rank_for(buddy: Participant, students: QuerySet | None = None) -> Ranking:
     """The waiting students the hard rules allow for ``buddy``, best fit first.
 
-    Six queries whatever the number of students (their rows, languages and interests, the
-    buddy's profile, the pairs a coordinator ended); the scoring is one numpy pass."""
+    A constant number of queries whatever the number of students (the students' version,
+    or their rows, languages and interests; the buddy's profile; the pairs a coordinator
+    ended); the scoring is one numpy pass."""
     intake = buddy.intake
-    students = students if students is not None else waiting_students(intake)
+    mentees = waiting_profiles(intake) if students is None else _mentees(students)
     me = Participant.objects.only(*pool.PROFILE_FIELDS).get(pk=buddy.pk)
     pool._codes([me])
     ended = Match.objects.filter(mentor=buddy, status__in=pool.ENDED_BY_COORDINATOR)
     forbidden = [(str(a), str(buddy.pk)) for a in ended.values_list("mentee_id", flat=True)]
-    return rank_mentees(pool.to_mentor(me), _mentees(students),
+    return rank_mentees(pool.to_mentor(me), mentees,
                         weights=programme_config(intake.programme)["weights"],
                         forbidden=forbidden)
 
@@ -195,14 +209,15 @@ def listing(buddy: Participant, page_number: int | str | None = 1) -> dict:
                 Prefetch("interests", queryset=Interest.objects.only(
                     "pk", "name", "slug", "translation_key"))]
     ids = [int(p.mentee) for p in pairs]
-    rows = {p.pk: p for p in Participant.objects.filter(pk__in=ids).prefetch_related(*prefetch)}
+    rows = {p.pk: p for p in waiting_students(buddy.intake).filter(pk__in=ids)
+            .prefetch_related(*prefetch)}
     me = Participant.objects.prefetch_related(*prefetch).get(pk=buddy.pk)
     shown = _shown(list(rows.values()), me)
     weights = programme_config(buddy.intake.programme)["weights"]
     items = []
     for pair in pairs:
         student = rows.get(int(pair.mentee))
-        if student is None:  # erased between the two reads
+        if student is None:  # withdrawn, erased or chosen since the list was cached
             continue
         words = [r["words"] for r in reasons.explain(pair.breakdown, weights, pair.evidence,
                                                      student, me)
