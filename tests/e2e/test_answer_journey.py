@@ -1,7 +1,9 @@
 """Mode "coordinator proposes, both accept" in real Chromium at 375 px: a student and her
 buddy accept (the introduction follows), another buddy declines with a reason; the
-coordinator sees it on the proposals list and the overview at 1280 px. axe-core checks
-every page; screenshots go to docs/screenshots/."""
+coordinator sees it on the overview, the proposals list and the pair page (1280 px and
+phone), runs matching again and finds the freed student first on the new proposals,
+marked "left over last time". axe-core checks every page; screenshots go to
+docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
-from tests.e2e.test_coordinator_journey import login
+from tests.e2e.test_coordinator_journey import login, start_run
 from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
     intake,
     interests,
@@ -20,7 +22,7 @@ from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
     site,
     wagtail_site,
 )
-from wagtail_buddy.models import Match
+from wagtail_buddy.models import Match, Participant
 from wagtail_buddy.services import decisions
 
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
@@ -38,9 +40,10 @@ def test_a_student_accepts_and_a_buddy_declines(
     paul = make_participant(intake, "local", first_name="Paul", email="paul@example.org",
                             phone="+33 6 00 00 00 00", interests=interests[1:3], capacity=1)
     maria = make_participant(intake, "international", first_name="Maria",
-                             email="maria@example.org")
+                             email="maria@example.org", languages=("sv", "en"),
+                             interests=interests[:3], faculty="Law")
     jonas = make_participant(intake, "local", first_name="Jonas", email="jonas@example.org",
-                             capacity=1)
+                             capacity=1, languages=("sv",))
     first = Match.objects.create(intake=intake, mentee=lucia, mentor=paul)
     second = Match.objects.create(intake=intake, mentee=maria, mentor=jonas)
     decisions.confirm(list(Match.objects.filter(pk__in=[first.pk, second.pk])
@@ -84,12 +87,71 @@ def test_a_student_accepts_and_a_buddy_declines(
     phone.goto(phone.url.split("?")[0])
     phone.get_by_text("This proposal has ended").wait_for()
 
-    login(page, site)
-    page.goto(f"{site}/admin/buddy/")
+    coordinator_sees_the_answers(site, page, phone, intake, second, screenshot, axe_check)
+    next_run_lists_the_freed_student_first(site, page, phone, intake, maria, interests,
+                                           screenshot, axe_check)
+
+
+def coordinator_sees_the_answers(base, page, phone, the_intake, declined, screenshot, axe_check):
+    """Overview counts link to the filtered proposals; the pair page shows the reason."""
+    login(page, base)
+    page.goto(f"{base}/admin/buddy/")
     page.locator('[data-todo="answers_declined"]').wait_for()
+    assert page.inner_text('[data-todo="answers_declined"] strong') == "1"
+    assert page.inner_text('[data-todo="answers_waiting"] strong') == "0"
     screenshot(page, "answer-coordinator-overview-desktop")
+    axe_check(page)
     page.locator('[data-todo="answers_declined"] a').click()
     page.locator('tr[data-match]').first.wait_for()
     assert page.locator('tr[data-match]').count() == 1
+    assert page.locator(f'tr[data-match="{declined.pk}"] [data-answers="declined"]').count()
     screenshot(page, "answer-coordinator-declined-desktop")
     axe_check(page)
+    page.goto(f"{base}/admin/buddy/match/{declined.pk}/")
+    page.locator('dl[data-answers="declined"]').wait_for()
+    # The reason, for coordinators only (Maria's answer page never shows it).
+    assert page.inner_text("[data-decline-reason]") == "I am away in February"
+    screenshot(page, "answer-coordinator-pair-desktop")
+    axe_check(page)
+    login(phone, base)
+    for name, path in (("overview", "/admin/buddy/"),
+                       ("declined", f"/admin/buddy/intake/{the_intake.pk}/proposals/"
+                                    "?status=all&answers=declined"),
+                       ("pair", f"/admin/buddy/match/{declined.pk}/")):
+        phone.goto(base + path)
+        phone.wait_for_load_state()
+        screenshot(phone, f"answer-coordinator-{name}-phone")
+        axe_check(phone)
+
+
+def next_run_lists_the_freed_student_first(base, page, phone, the_intake, maria, topics,
+                                           screenshot, axe_check):
+    """Maria, freed by Jonas's decline, is marked left over; the next run pairs her with
+    the one buddy she fits, and her proposal heads the list although it is the strongest
+    (the list is otherwise weakest first)."""
+    assert Participant.objects.get(pk=maria.pk).left_over_at is not None
+    make_participant(the_intake, "local", first_name="Kai", email="kai@example.org", capacity=1,
+                     languages=("sv", "en"), interests=topics[:3], faculty="Law")
+    for n, (student, buddy) in enumerate((("Omar", "Lena"), ("Pia", "Max"))):
+        make_participant(the_intake, "international", first_name=student, languages=("it",),
+                         email=f"{student.lower()}@example.org", faculty="Physics")
+        make_participant(the_intake, "local", first_name=buddy, languages=("it",), capacity=1,
+                         email=f"{buddy.lower()}@example.org", faculty=f"Arts {n}")
+    run = start_run(page, base, the_intake)
+    proposals = Match.objects.filter(run=run, status="proposed").select_related("mentee")
+    assert sorted(m.mentee.first_name for m in proposals) == ["Maria", "Omar", "Pia"]
+    ours = proposals.get(mentee=maria)
+    assert ours.mentor.first_name == "Kai" and ours.score == max(m.score for m in proposals)
+    for p, suffix in ((page, "desktop"), (phone, "phone")):
+        p.goto(f"{base}/admin/buddy/intake/{the_intake.pk}/proposals/")
+        first = p.locator("tr[data-match]").first
+        first.wait_for()
+        assert first.get_attribute("data-match") == str(ours.pk)
+        assert first.locator(f'[data-left-over="{maria.pk}"]').text_content() == \
+            "Left over last time"
+        assert p.locator("[data-left-over]").count() == 1
+        screenshot(p, f"answer-next-run-proposals-{suffix}")
+        axe_check(p)
+    page.goto(f"{base}/admin/buddy/intake/{the_intake.pk}/proposals/?left_over=true")
+    page.locator("tr[data-match]").first.wait_for()
+    assert page.locator("tr[data-match]").count() == 1

@@ -68,3 +68,20 @@ def test_priority_is_the_tier_between_matches_and_score(inst, flags):
     got = (len(res.pairs), sum(by_id[p.mentee].priority for p in res.pairs),
            int(round(res.objective * SCALE)))
     assert got == best
+
+
+def test_suggestions_offer_a_freed_buddy_before_better_fits():
+    """A buddy whose student declined (``Mentor.priority``) heads the suggestions; the rest
+    stay by score, and an infeasible priority buddy is still left out."""
+    from wagtail_buddy.matching import suggest
+
+    student = Mentee(id="s", languages=frozenset({"fr"}), interests=frozenset({"chess"}))
+    best = Mentor(id="best", languages=frozenset({"fr"}), interests=frozenset({"chess"}))
+    good = Mentor(id="good", languages=frozenset({"fr"}))
+    freed = Mentor(id="freed", languages=frozenset({"fr"}), priority=True)
+    blocked = Mentor(id="blocked", languages=frozenset({"de"}), priority=True)
+    assert [p.mentor for p in suggest(student, [best, good, replace(freed, priority=False)])] \
+        == ["best", "good", "freed"]
+    assert [p.mentor for p in suggest(student, [best, good, freed, blocked])] == [
+        "freed", "best", "good"]
+    assert [p.mentor for p in suggest(student, [best, good, freed], k=1)] == ["freed"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.conftest import make_participant
 from wagtail_buddy.models import Match, MatchingRun, Participant
-from wagtail_buddy.services import runs
+from wagtail_buddy.services import decisions, runs
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
 
@@ -38,12 +38,20 @@ def test_the_left_over_student_wins_the_one_buddy_in_the_next_run(
     other.refresh_from_db()
     fit.refresh_from_db()
     assert other.left_over_at is not None and fit.left_over_at is None
+    first_left = other.left_over_at
     run(intake, coordinator, django_capture_on_commit_callbacks)  # proposals replaced
     assert proposed_mentees(intake) == [other.pk]  # the left-over student comes first
     other.refresh_from_db()
     fit.refresh_from_db()
-    assert other.left_over_at is None and fit.left_over_at is not None
-    assert Participant.objects.filter(left_over_at__isnull=False).count() == 1
+    # A proposal keeps the priority (a re-run or a decline must not cost it) ...
+    assert other.left_over_at == first_left and fit.left_over_at is not None
+    # ... the confirmed pair spends it.
+    decisions.confirm(list(Match.objects.filter(intake=intake, status=Match.Status.PROPOSED)
+                           .select_related("intake__programme")), coordinator)
+    other.refresh_from_db()
+    assert other.left_over_at is None
+    assert list(Participant.objects.filter(left_over_at__isnull=False)
+                .values_list("pk", flat=True)) == [fit.pk]
 
 
 def test_left_over_students_head_the_waiting_list(intake, coordinator, client):

@@ -47,9 +47,17 @@ class ProposalFilterSet(DefaultedFilterSet):
                  (Match.Answers.WAITING, _("Waiting for an answer")),
                  (Match.Answers.DECLINED, _("Declined")), (Match.Answers.EXPIRED, _("Expired"))])
 
+    # Students a run left unmatched, or whose proposal the other student declined or let
+    # expire: the engine pairs them first, and the list shows them first by default.
+    left_over = django_filters.BooleanFilter(
+        label=_("Left over last time"), method="filter_left_over", widget=BooleanRadioSelect)
+
     class Meta:
         model = Match
-        fields = ["status", "locked", "answers"]
+        fields = ["status", "locked", "answers", "left_over"]
+
+    def filter_left_over(self, queryset, name, value):
+        return queryset.filter(mentee__left_over_at__isnull=not value)
 
     def filter_status(self, queryset, name, value):
         return queryset if value == ALL else queryset.filter(status=value)

@@ -268,9 +268,11 @@ def suggest(
 ) -> list[Pair]:
     """Top-``k`` feasible mentors with spare capacity for one mentee, best first.
 
-    Ties are broken by the mentors' order. ``spare_capacity`` maps mentor id -> free slots
-    (default: the mentor's capacity). Pass the intake's mentees as ``mentees_pool`` so the
-    rarity of interests, hence the scores, match those of :func:`solve` on that intake."""
+    Priority mentors (``Mentor.priority``: freed by a declined or expired proposal) come
+    before the others, each group by score; ties are broken by the mentors' order.
+    ``spare_capacity`` maps mentor id -> free slots (default: the mentor's capacity). Pass
+    the intake's mentees as ``mentees_pool`` so the rarity of interests, hence the scores,
+    match those of :func:`solve` on that intake."""
     mentors = list(mentors)
     forbidden = [(str(a), str(b)) for a, b in forbidden if str(a) == mentee.id]
     validate([mentee], mentors, (), forbidden)
@@ -296,7 +298,8 @@ def suggest(
         np.int64,
     ).reshape(-1)
     ok = np.nonzero(feas & (spare > 0))[0]
-    order = ok[np.lexsort((ok, -total[ok]))][: max(0, int(k))]
+    first = np.fromiter((t.priority for t in mentors), np.int8, m)
+    order = ok[np.lexsort((ok, -total[ok], -first[ok]))][: max(0, int(k))]
     return [
         Pair(
             mentee.id,

@@ -80,6 +80,9 @@ class Mentor:
     available_from: dt.date | None = None
     available_until: dt.date | None = None
     exchange_country: str = ""
+    # Freed when their student declined or let a proposal expire: first among the feasible
+    # buddies :func:`~wagtail_buddy.matching.engine.suggest` offers (runs ignore it).
+    priority: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self)

@@ -54,8 +54,14 @@ def ask(matches: Sequence[Match], user, note: str = "", now: datetime | None = N
     if note:
         changes["coordinator_note"] = note
     with transaction.atomic():
-        Match.objects.filter(pk__in=[m.pk for m in targets], status=Match.Status.PROPOSED,
-                             ).exclude(answers=Match.Answers.WAITING).update(**changes)
+        # Locked and re-read: a second coordinator confirming the same rows asks once.
+        open_ids = set(Match.objects.select_for_update(of=("self",)).filter(
+            pk__in=[m.pk for m in targets], status=Match.Status.PROPOSED,
+        ).exclude(answers=Match.Answers.WAITING).values_list("pk", flat=True))
+        targets = [m for m in targets if m.pk in open_ids]
+        if not targets:
+            return 0
+        Match.objects.filter(pk__in=open_ids).update(**changes)
         queue_emails(
             (person, ASK, str(m.pk), {"match_id": m.pk, "links": ["answer_url"]})
             for m in targets for person in (m.mentee, m.mentor))
@@ -169,17 +175,20 @@ def _end(match: Match, outcome: str, now: datetime, reason: str = "") -> None:
 
 def _mark_left_over(match: Match, outcome: str, now: datetime) -> None:
     """The student who did not end the proposal (the other side of a decline, whoever had
-    accepted when it expired) goes first in the next run and in suggestions."""
+    accepted when it expired) goes first: an international student in the next run and on
+    the waiting list, a buddy in the suggestions. Only if they are back to waiting (a buddy
+    with another confirmed student is not), so the mark is spent when they are matched."""
     innocent = [getattr(match, f"{side}_id") for side in ("mentee", "mentor")
                 if getattr(match, f"{side}_answer") != Match.Answer.DECLINED
                 and (outcome == Match.Answers.DECLINED
                      or getattr(match, f"{side}_answer") == Match.Answer.ACCEPTED)]
-    Participant.objects.filter(pk__in=innocent, left_over_at__isnull=True).update(
-        left_over_at=now)
+    Participant.objects.filter(pk__in=innocent, left_over_at__isnull=True,
+                               status=Participant.Status.WAITING).update(left_over_at=now)
 
 
 def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
-    """The schedule's work: end overdue proposals, remind once the day before the deadline.
+    """The schedule's work: end overdue proposals, remind once the day before the deadline
+    (12 hours before it when students have a single day).
 
     Rows are taken with ``select_for_update(skip_locked=True)`` and changed with conditional
     updates, so a second cluster running at the same time skips them instead of acting twice.
@@ -199,6 +208,9 @@ def expire_and_remind(now: datetime | None = None) -> dict[str, int]:
         due_soon = list(
             waiting.filter(answers_due_at__gt=now, answers_due_at__lte=now + timedelta(days=1),
                            reminded_at__isnull=True)
+            # A one-day deadline is reminded half-way, not minutes after the question.
+            .filter(Q(intake__programme__answer_days__gt=1)
+                    | Q(answers_due_at__lte=now + timedelta(hours=12)))
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("mentee", "mentor"))
         if due_soon:

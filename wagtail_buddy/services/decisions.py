@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,11 +42,23 @@ def confirm(matches: Sequence[Match], user, note: str = "") -> int:
     if note:
         changes["coordinator_note"] = note
     with transaction.atomic():
-        Match.objects.filter(pk__in=[m.pk for m in targets],
-                             status=Match.Status.PROPOSED).update(**changes)
+        targets = still_proposed(targets)
+        Match.objects.filter(pk__in=[m.pk for m in targets]).update(**changes)
         refresh_statuses(people_of(targets))
         audit_matches(targets, "wagtail_buddy.match_confirm", user)
     return len(targets)
+
+
+def still_proposed(matches: Sequence[Match], *conditions: Q) -> list[Match]:
+    """The matches still proposed (and meeting ``conditions``) now, their rows locked.
+
+    Call inside a transaction: the caller's list was read before, and a student's answer,
+    the expiry schedule or another coordinator may have changed a row since. Locking and
+    re-reading makes the decision apply to what the rows are, once."""
+    ids = set(Match.objects.select_for_update(of=("self",)).filter(
+        *conditions, pk__in=[m.pk for m in matches], status=Match.Status.PROPOSED)
+        .values_list("pk", flat=True))
+    return [m for m in matches if m.pk in ids]
 
 
 def reject(matches: Sequence[Match], user) -> int:
@@ -54,6 +67,7 @@ def reject(matches: Sequence[Match], user) -> int:
     if not targets:
         return 0
     with transaction.atomic():
+        targets = still_proposed(targets)
         Match.objects.filter(pk__in=[m.pk for m in targets]).update(
             status=Match.Status.REJECTED, locked=False, ended_at=timezone.now())
         refresh_statuses(people_of(targets))
@@ -68,6 +82,7 @@ def set_locked(matches: Sequence[Match], user, locked: bool = True) -> int:
     if not targets:
         return 0
     with transaction.atomic():
+        targets = still_proposed(targets, ~Q(answers=Match.Answers.WAITING))
         Match.objects.filter(pk__in=[m.pk for m in targets]).update(locked=locked)
         audit_matches(targets, "wagtail_buddy.match_lock" if locked
                       else "wagtail_buddy.match_unlock", user)
@@ -127,8 +142,10 @@ def pair_manually(mentee: Participant, mentor: Participant, user, score: float =
                   override_reason: str = "") -> Match:
     """Pair a waiting mentee with a mentor by hand: a confirmed, manual match.
 
-    ``override_reason`` pairs them although a hard rule blocks the pair or a coordinator
-    ended it before; the reason is recorded in the audit log.
+    In a "both accept" programme the hand-made pair is a proposal asked of both students
+    (``answers.ask``), as a confirmed proposal would be: contact details still wait for
+    both answers. ``override_reason`` pairs them although a hard rule blocks the pair or a
+    coordinator ended it before; the reason is recorded in the audit log.
     """
     if Match.objects.filter(mentee=mentee, status__in=Match.ACTIVE).exists():
         raise DecisionError(str(_("This student already has a buddy or a proposal.")))
@@ -137,17 +154,22 @@ def pair_manually(mentee: Participant, mentor: Participant, user, score: float =
     override_reason = (override_reason or "").strip()
     _check_mentor(mentee, mentor, override=bool(override_reason))
     extra = {"override_reason": override_reason} if override_reason else {}
+    asking = answers.asks_students(mentee.intake.programme)
     try:
         with transaction.atomic():
             match = Match.objects.create(
                 intake_id=mentee.intake_id, mentee=mentee, mentor=mentor,
-                status=Match.Status.CONFIRMED, source=Match.Source.MANUAL, score=score,
-                breakdown=breakdown or {}, confirmed_at=timezone.now(),
+                status=Match.Status.PROPOSED if asking else Match.Status.CONFIRMED,
+                source=Match.Source.MANUAL, score=score, breakdown=breakdown or {},
+                confirmed_at=None if asking else timezone.now(),
                 confirmed_by=user if getattr(user, "pk", None) else None,
                 coordinator_note=note,
             )
             refresh_statuses([mentee.pk, mentor.pk])
             audit_matches([match], "wagtail_buddy.match_manual", user, **extra)
+            if asking:
+                answers.ask([match], user)
+                match.refresh_from_db()
     except IntegrityError:  # paired concurrently by another coordinator
         raise DecisionError(str(_("This student already has a buddy or a proposal."))) from None
     return match
@@ -165,8 +187,14 @@ def cancel(match: Match, user, reason: str, notify: bool = True, message: str = 
     reason = (reason or "").strip()
     if not reason:
         raise DecisionError(str(_("Please give a reason.")))
-    was_introduced = match.status == Match.Status.CONFIRMED and match.introduced_at
     with transaction.atomic():
+        # The row as it is now (a student's answer may have confirmed and introduced it).
+        current = Match.objects.select_for_update(of=("self",)).filter(
+            pk=match.pk, status__in=Match.ACTIVE).values("status", "introduced_at").first()
+        if current is None:
+            raise DecisionError(str(_("Only proposed or confirmed pairs can be cancelled.")))
+        was_introduced = (current["status"] == Match.Status.CONFIRMED
+                          and current["introduced_at"])
         Match.objects.filter(pk=match.pk).update(
             status=Match.Status.CANCELLED, ended_at=timezone.now(), end_reason=reason,
             locked=False)

@@ -56,6 +56,7 @@ def export_data(participant: Participant) -> dict:
         }
         for m in matches
     ]
+    data["proposal_answers"] = _own_answers(participant)
     data["checkins"] = [
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,
          "sent_at": _iso(c.sent_at), "answered_at": _iso(c.answered_at)}
@@ -67,3 +68,18 @@ def export_data(participant: Participant) -> dict:
         for e in OutboundEmail.objects.filter(participant=participant).order_by("pk")
     ]
     return data
+
+
+def _own_answers(participant: Participant) -> list[dict]:
+    """Their own answers to proposals ("both accept" mode): a decline's reason is theirs
+    alone, so it is in the decliner's export and never in the other student's."""
+    rows = []
+    for m in (Match.objects.filter(Q(mentee=participant) | Q(mentor=participant))
+              .exclude(answers="").order_by("pk")):
+        side = "mentee" if m.mentee_id == participant.pk else "mentor"
+        mine = getattr(m, f"{side}_answer")
+        if mine:
+            rows.append({"answer": mine, "asked_until": _iso(m.answers_due_at),
+                         **({"reason": m.end_reason} if mine == Match.Answer.DECLINED
+                            and m.end_reason else {})})
+    return rows

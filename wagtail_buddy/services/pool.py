@@ -91,6 +91,7 @@ def to_mentor(p: Participant, capacity: int | None = None) -> Mentor:
         university=p.university or "", faculty=p.faculty or "", birth_year=p.birth_year,
         available_from=p.available_from, available_until=p.available_until,
         exchange_country=_country(p, "exchange_country"),
+        priority=p.left_over_at is not None,
     )
 
 

@@ -235,15 +235,13 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
 
 def mark_left_over(result) -> None:
     """Students this run left without a buddy get priority in the next run (once set, the
-    first time is kept); those it paired lose it."""
+    first time is kept). Those it proposes keep it until their pair is confirmed
+    (``statuses.refresh_statuses``): the proposals list shows and orders them first, and a
+    re-run or a declined proposal does not cost them their place."""
     left = [int(u.mentee) for u in result.unmatched]
-    paired = [int(p.mentee) for p in result.pairs]
     for ids in chunks(left):
         Participant.objects.filter(pk__in=ids, left_over_at__isnull=True).update(
             left_over_at=timezone.now())
-    for ids in chunks(paired):
-        Participant.objects.filter(pk__in=ids, left_over_at__isnull=False).update(
-            left_over_at=None)
 
 
 def _delete_replaced(intake: Intake) -> None:

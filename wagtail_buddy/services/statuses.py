@@ -18,7 +18,9 @@ def refresh_statuses(participant_ids: Iterable[int]) -> None:
     """Recompute waiting/proposed/matched from the active matches (3 queries + updates).
 
     Matched if the person has a confirmed match, proposed if only proposals, waiting
-    otherwise. Withdrawn, ended and unconfirmed people are left alone.
+    otherwise. Withdrawn, ended and unconfirmed people are left alone. Becoming matched
+    ends a left-over student's priority (a mere proposal keeps it: a re-run or a declined
+    proposal must not cost it).
     """
     ids = list(set(participant_ids))
     if not ids:
@@ -45,8 +47,10 @@ def refresh_statuses(participant_ids: Iterable[int]) -> None:
                 target[new].append(pk)
         for status, pks in target.items():
             if pks:
+                # Matched: a left-over student's priority (``left_over_at``) is spent.
+                cleared = {"left_over_at": None} if status == Participant.Status.MATCHED else {}
                 Participant.objects.filter(pk__in=pks).update(
-                    status=status, updated_at=timezone.now())
+                    status=status, updated_at=timezone.now(), **cleared)
 
 
 def people_of(matches: Iterable[Match]) -> list[int]:

@@ -119,8 +119,12 @@ class PairView(BuddyAdminView):
         return self.paired(match, row["mentor"])
 
     def paired(self, match, mentor):
-        messages.success(self.request, _("%(mentee)s is paired with %(mentor)s.") % {
-            "mentee": self.mentee.first_name, "mentor": mentor.first_name})
+        names = {"mentee": self.mentee.first_name, "mentor": mentor.first_name}
+        if match.answers == Match.Answers.WAITING:
+            messages.success(self.request, _("%(mentee)s and %(mentor)s are asked whether they "
+                                             "accept each other.") % names)
+        else:
+            messages.success(self.request, _("%(mentee)s is paired with %(mentor)s.") % names)
         return redirect(url("match", match.pk))
 
     def get_context_data(self, **kwargs):

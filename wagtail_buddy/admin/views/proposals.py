@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +65,15 @@ class ProposalsView(BuddyListingView):
 
     def get_base_queryset(self):
         return matches_for_listing(Match.objects.filter(intake=self.intake))
+
+    def order_queryset(self, queryset):
+        """In the default order, pairs of students left over last time come first (the
+        run paired them first), the longest-waiting of them first, then weakest first."""
+        ordered = super().order_queryset(queryset)
+        if self.ordering != self.default_ordering:
+            return ordered
+        return ordered.order_by(F("mentee__left_over_at").asc(nulls_last=True),
+                                *ordered.query.order_by)
 
     def post(self, request, *args, **kwargs):
         """Bulk confirm / reject / lock / unlock of the selected pairs."""
