@@ -12,16 +12,12 @@ Prints a table and exits 1 if a page takes longer than ``--budget`` seconds.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
+from _bench import programme_page, setup_django, timings
 
 
 def main() -> int:
@@ -33,41 +29,18 @@ def main() -> int:
                         help="use DATABASE_URL (default postgres://postgres@127.0.0.1/buddy_bench)")
     args = parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory(prefix="buddy-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "buddysite.settings.test"
-    if args.postgres:
-        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/buddy_bench")
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = str(Path(tmp.name) / "bench.sqlite3")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    tmp = setup_django(args.postgres, "buddy_bench")
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    setup_test_environment()
-    if args.postgres:
-        _recreate_postgres(os.environ["DATABASE_URL"])
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated in {time.perf_counter() - t:.1f} s", flush=True)
-
-    from django.contrib.auth import get_user_model
-    from wagtail.models import Page, Site
-
-    from wagtail_buddy.models import BuddyProgrammePage, Intake, Match
+    from wagtail_buddy.models import Intake, Match
     from wagtail_buddy.services import runs
     from wagtail_buddy.services.demo import create_demo_participants
 
-    site = Site.objects.get(is_default_site=True)
-    parent = site.root_page if site.root_page.depth > 1 else Page.get_first_root_node()
-    programme = BuddyProgrammePage(title="Buddy", slug="buddy-bench", section_name="ESN Bench")
-    parent.add_child(instance=programme)
+    programme = programme_page()
     intake = Intake.objects.create(programme=programme, name="Spring", starts_on=date(2027, 2, 1),
                                    ends_on=date(2027, 7, 1))
     internationals = int(args.participants * 0.6)
@@ -114,15 +87,13 @@ def main() -> int:
     for name, url, params in pages:
         response = client.get(url, params)
         assert response.status_code == 200, (name, response.status_code)
-        timings = []
-        for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                response = client.get(url, params)
-                timings.append(time.perf_counter() - start)
-        median = statistics.median(timings)
+        with CaptureQueriesContext(connection) as queries:
+            times, response = timings(lambda url=url, params=params: client.get(url, params),
+                                      args.repeat)
+        median = statistics.median(times)
+        queries_per_request = len(queries.captured_queries) // args.repeat
         worst = max(worst, median)
-        rows.append((name, median * 1000, len(queries.captured_queries), len(response.content)))
+        rows.append((name, median * 1000, queries_per_request, len(response.content)))
 
     engine = connection.vendor
     print(f"\nAdmin pages with {args.participants} participants on {engine} "
@@ -136,18 +107,6 @@ def main() -> int:
           f"{'OK' if ok else 'MISSED'}")
     tmp.cleanup()
     return 0 if ok else 1
-
-
-def _recreate_postgres(url: str) -> None:
-    """Drop and create the benchmark database (never the site's own)."""
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    if name in ("buddy", "postgres"):
-        raise SystemExit(f"refusing to recreate database {name!r}; use a dedicated one")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

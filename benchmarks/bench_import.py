@@ -21,13 +21,10 @@ import io
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
+from _bench import programme_page, setup_django, timings
 
 LANGUAGES = ["English", "fr", "Deutsch", "español", "Italian", "pt", "Polish", "nl"]
 COUNTRIES = ["Spain", "Allemagne", "IT", "Portugal", "Poland", "France", "Netherlands", "Brazil"]
@@ -66,11 +63,7 @@ def as_xlsx(table: list[list[str]]) -> bytes:
 
 
 def best(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
+    times, result = timings(fn, repeat)
     return min(times), result
 
 
@@ -83,40 +76,17 @@ def main() -> int:
                              "buddy_bench_import)")
     args = parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory(prefix="buddy-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "buddysite.settings.test"
     # Queue, do not send: tasks go to the ORM broker for a worker, as in production (the
     # test settings would otherwise render and send every email inside the timed import).
     os.environ["BUDDY_REAL_QCLUSTER"] = "1"
-    if args.postgres:
-        os.environ.setdefault("DATABASE_URL",
-                              "postgres://postgres@127.0.0.1:5432/buddy_bench_import")
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = str(Path(tmp.name) / "bench.sqlite3")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
+    tmp = setup_django(args.postgres, "buddy_bench_import")
     from django.utils import timezone
-    from wagtail.models import Page, Site
 
-    from wagtail_buddy.models import BuddyProgrammePage, Intake, OutboundEmail, Participant
+    from wagtail_buddy.models import Intake, OutboundEmail, Participant
     from wagtail_buddy.services import importing
     from wagtail_buddy.services.emails import queue_email
 
-    setup_test_environment()
-    if args.postgres:
-        from bench_admin import _recreate_postgres  # same helper as the admin benchmark
-
-        _recreate_postgres(os.environ["DATABASE_URL"])
-    call_command("migrate", verbosity=0)
-    site = Site.objects.get(is_default_site=True)
-    parent = site.root_page if site.root_page.depth > 1 else Page.get_first_root_node()
-    programme = BuddyProgrammePage(title="Buddy", slug="buddy-bench", section_name="ESN Bench")
-    parent.add_child(instance=programme)
+    programme = programme_page()
 
     def new_intake(name: str) -> Intake:
         return Intake.objects.create(programme=programme, name=name,
@@ -184,6 +154,7 @@ def main() -> int:
     ok = preview_time < 5 and import_time < 15
     print(f"targets: preview < 5 s {'met' if preview_time < 5 else 'MISSED'}, "
           f"import < 15 s {'met' if import_time < 15 else 'MISSED'}")
+    tmp.cleanup()
     return 0 if ok else 1
 
 

@@ -234,5 +234,5 @@ def test_link_of_another_programme_is_refused(client, programme, home_page,
 def test_export_query_count(participant_factory, django_assert_max_num_queries):
     mentee, _, _ = _confirmed_match(participant_factory)
     mentee = Participant.objects.select_related("intake__programme").get(pk=mentee.pk)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         participant_data.export_data(mentee)

@@ -79,4 +79,6 @@ LEVELS[MANAGE] = (
     "wagtail_buddy.add_intake", "wagtail_buddy.change_intake", "wagtail_buddy.view_intake",
     "wagtail_buddy.add_interest", "wagtail_buddy.change_interest",
     "wagtail_buddy.view_interest",
+    "wagtail_buddy.add_checklisttask", "wagtail_buddy.change_checklisttask",
+    "wagtail_buddy.view_checklisttask",
 )

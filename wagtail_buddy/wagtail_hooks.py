@@ -10,6 +10,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from .admin import modeladmin
 from .admin import urls as admin_urls
+from .admin.checklist import checklist_task_viewset
 from .admin.intakes import intake_viewset, interest_viewset
 from .admin.modeladmin import participant_url
 from .admin.panels import BuddyHomePanel
@@ -21,7 +22,8 @@ participant_admin = modeladmin.register()
 
 @hooks.register("register_admin_viewset")
 def register_vocabulary_viewsets():
-    return [intake_viewset, interest_viewset]  # interests: a snippet viewset (translatable)
+    return [intake_viewset, interest_viewset,  # interests and tasks: snippets (translatable)
+            checklist_task_viewset]
 
 
 @hooks.register("register_permissions")
@@ -70,6 +72,9 @@ buddy_menu = Menu(items=[
                        icon_name="date", order=800, check=can_manage_settings),
     PermissionMenuItem(_("Interests"), reverse_lazy("wagtail_buddy_interests:list"),
                        icon_name="tag", order=900, check=can_manage_settings),
+    PermissionMenuItem(_("Checklist tasks"),
+                       reverse_lazy("wagtail_buddy_checklist_tasks:list"),
+                       icon_name="list-ul", order=950, check=can_manage_settings),
 ])
 
 
@@ -134,6 +139,10 @@ def register_buddy_log_actions(actions):
         ("wagtail_buddy.participant_accept_invitation", _("Accept invitation"),
          _("Invitation accepted by the student")),
         ("wagtail_buddy.run_started", _("Start matching run"), _("Matching run started")),
+        ("wagtail_buddy.checklist_tick", _("Tick a checklist task"),
+         _("Checklist task marked done by a student")),
+        ("wagtail_buddy.checklist_untick", _("Untick a checklist task"),
+         _("Checklist task marked not done by a student")),
         ("wagtail_buddy.matching_settings", _("Change matching settings"),
          _("Matching settings changed")),
     ]:

@@ -95,7 +95,7 @@ def rows_shown(html: str) -> int:
 
 
 @pytest.mark.parametrize("view", ["participants", "proposals", "waiting", "introductions",
-                                  "overview", "stats", "matching"])
+                                  "overview", "stats", "matching", "checklist"])
 def test_lists_use_a_constant_number_of_queries(client, coordinator, programme, view,
                                                 django_assert_max_num_queries):
     """The same number of queries for a small intake and one 60 times its size, whose

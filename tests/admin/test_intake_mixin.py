@@ -11,7 +11,8 @@ from wagtail_buddy.models import Intake
 
 # route name -> does it take a POST
 INTAKE_ROUTES = {"matching": True, "proposals": True, "introductions": True,
-                 "waiting": False, "stats": False, "intake_progress": False}
+                 "waiting": False, "stats": False, "intake_progress": False,
+                 "checklist": False}
 MATCH_ONLY = {"matching", "intake_progress"}
 
 

@@ -40,7 +40,8 @@ def test_a_returning_buddy_joins_again_in_two_presses(
     login(page, site)
     page.goto(f"{site}/admin/buddy/")
     page.get_by_role("button", name="Send “join again” to past buddies").first.click()
-    page.wait_for_selector("text=1 past buddy invited to join again")
+    page.wait_for_selector("text=1 past buddy who asked to hear about the next intake was "
+                           "invited to join again.")
     screenshot(page, "admin-join-again-sent-desktop")
     assert [m.to for m in mail.outbox] == [["marta@example.org"]]
 

@@ -92,30 +92,3 @@ def test_bad_map_option_is_an_error(programme, intake, tmp_path):
         command(programme, intake, path, "--map", "Timestamp=birthday")
     with pytest.raises(CommandError, match="has no column"):
         command(programme, intake, path, "--map", "Nope=email")
-
-
-README_HEADER = ["Timestamp", "Email address", "First name", "Last name",
-                 "Which languages do you speak?", "Nationality", "Home university",
-                 "Arrival date", "Where will you study?"]
-
-
-def test_the_readme_google_forms_example(programme, intake, tmp_path):
-    """The README's transcript, line by line, on a file shaped like it (120 responses)."""
-    rows = [README_HEADER] + [
-        [f"2027/01/03 10:{i % 60:02d}:11 AM GMT+1", f"student{i}@example.org", "Lucía",
-         "Fernández", "Spanish, English", "Spain", "Universidad de Sevilla", "01/02/2027",
-         "Université Lyon 2"] for i in range(120)]
-    rows[13][4] = "klingon"  # spreadsheet row 14
-    rows[21][7] = "31/02/2027"  # spreadsheet row 22
-    path = tmp_path / "Buddy sign-up (Responses).csv"
-    path.write_bytes(csv_bytes(rows))
-    dry = command(programme, intake, path, "--map", "Where will you study?=university",
-                  "--dry-run").splitlines()
-    assert dry == [
-        "row 14: skipped – Languages: 'klingon': not a language code or name we know",
-        "row 22: skipped – Arrival date: '31/02/2027' is not a date",
-        "118 to invite, 0 to update, 0 unchanged, 2 skipped.",
-        "Dry run: nothing was written or sent."]
-    out = command(programme, intake, path, "--map", "Where will you study?=university")
-    assert out.splitlines()[-1] == "Invited 118 new people (118 invitations queued), updated 0."
-    assert Participant.objects.filter(university="Université Lyon 2").count() == 118

@@ -190,3 +190,17 @@ def test_withdrawing_drops_the_wish_and_the_download_shows_it(intake, asked):
     asked.refresh_from_db()
     assert asked.rejoin_asked_at is None
     assert rejoin.past_buddies_who_asked(intake) == []
+
+
+def test_asking_keeps_nobody_past_retention(intake, past_intake, asked, settings):
+    """The wish to hear about the next intake is no reason to keep data: retention deletes
+    the buddy with their intake, and nobody is left to email."""
+    from wagtail_buddy.services import maintenance
+
+    settings.WAGTAIL_BUDDY_RETENTION_DAYS = 0
+    Intake.objects.filter(pk=past_intake.pk).update(starts_on=date(2019, 9, 1),
+                                                    ends_on=date(2020, 1, 31))
+    assert maintenance.apply_retention() >= 1
+    assert not Participant.objects.filter(pk=asked.pk).exists()
+    assert rejoin.past_buddies_who_asked(intake) == []
+    assert rejoin.send_join_again(intake).emailed == 0

@@ -87,3 +87,57 @@ def test_view_level_cannot_send_and_unknown_action_is_404(intake, short, client,
     assert not OutboundEmail.objects.exists()
     client.force_login(coordinator)
     assert client.post(u("shortage", intake.pk), {"action": "nope"}).status_code == 404
+
+
+def said(response) -> list[str]:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_the_messages_say_who_was_emailed_and_who_was_skipped_and_why(
+        intake, short, coordinator, client, django_capture_on_commit_callbacks):
+    at_max = short["at_max"]  # fill the buddy who already takes the most students
+    for _ in range(5):
+        mentee = make_participant(intake, "international", status=Participant.Status.MATCHED)
+        Match.objects.create(intake=intake, mentee=mentee, mentor=at_max,
+                             status=Match.Status.CONFIRMED, score=1)
+    client.force_login(coordinator)
+
+    def press(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return said(client.post(u("shortage", intake.pk), {"action": action},
+                                        follow=True))
+
+    assert press("one_more") == [
+        "1 buddy whose places are all taken was asked whether they can take one more "
+        "student.",
+        "1 full buddy was not emailed: they already take 5 students, the most a buddy can "
+        "take."]
+    assert press("one_more") == [
+        "1 buddy was not emailed: they were asked already for this intake.",
+        "1 full buddy was not emailed: they already take 5 students, the most a buddy can "
+        "take."]
+    assert press("still_waiting") == [
+        "2 waiting students were told they are on the list."]
+    assert press("still_waiting") == [
+        "2 waiting students were not emailed: they had this message already for this "
+        "intake."]
+    assert press("join_again") == [
+        "No past buddy was emailed: nobody asked to hear about the next intake."]
+    Participant.objects.filter(intake=intake).delete()
+    assert press("still_waiting") == ["No student was emailed: nobody is waiting for a buddy."]
+    assert press("one_more") == ["No buddy was emailed: no buddy has all their places taken."]
+
+
+def test_the_messages_are_translated(intake, short, coordinator, client):
+    from django.utils import translation
+
+    from wagtail_buddy.admin.views.shortage import join_again_messages
+
+    with translation.override("fr"):
+        texts = join_again_messages(shortage.Sent(emailed=2, had_it=1, not_concerned=3))
+    assert texts[0] % {"n": 2} == ("2 anciens buddies qui avaient demandé à être prévenus de "
+                                   "la prochaine promotion ont été invités à revenir.")
+    assert texts[2] % {"n": 3} == ("3 anciens buddies n'ont pas reçu d'email : ils sont déjà "
+                                   "inscrits à cette promotion.")

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_buddy.admin.modeladmin import participant_url
-from wagtail_buddy.models import CheckIn, Match, Participant
+from wagtail_buddy.models import CheckIn, ChecklistTask, Match, Participant
 from wagtail_buddy.services import checkins, runs, tokens
 
 pytestmark = pytest.mark.usefixtures("buddy_cache")
@@ -107,7 +107,8 @@ def journey(client, programme, extra_question, intake, coordinator, signup_paylo
     match.refresh_from_db()
     assert match.status == Match.Status.CONFIRMED and match.introduced_at
     Match.objects.filter(pk=match.pk).update(introduced_at=timezone.now() - timedelta(weeks=10))
-    with django_capture_on_commit_callbacks(execute=True):
+    ChecklistTask.objects.filter(programme=programme, default_key="bank").update(name=PAYLOAD)
+    with django_capture_on_commit_callbacks(execute=True):  # the open tasks: one is hostile
         assert checkins.send_due_checkins() == 2
     checkin_url = token_url(programme, "checkin", people["international"], tokens.CHECKIN,
                             match.pk)
@@ -167,6 +168,7 @@ def admin_pages(journey, intake) -> dict[str, str]:
         "introductions": admin("introductions", intake.pk),
         "introductions (sent)": admin("introductions", intake.pk) + "?show=sent",
         "stats": admin("stats", intake.pk),
+        "checklist": admin("checklist", intake.pk),
         "match": admin("match", match.pk),
         "swap": admin("swap", match.pk),
         "cancel": admin("cancel", match.pk),
@@ -182,6 +184,7 @@ def admin_pages(journey, intake) -> dict[str, str]:
 
 # Pages that must name the students (so escaping is really checked there).
 NAMES_STUDENTS = {"proposals (all)", "introductions (sent)", "match", "swap", "cancel",
+                  "checklist",
                   "participant list", "participant search", "inspect mentee", "inspect mentor"}
 
 

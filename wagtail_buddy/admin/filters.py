@@ -14,6 +14,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.widgets import BooleanRadioSelect
 
 from ..models import Match, MatchingRun, Participant
+from ..services import checklist as checklist_service
 from ..services import stats as stats_service
 
 ALL = "all"
@@ -101,3 +102,20 @@ class RunFilterSet(WagtailFilterSet):
     class Meta:
         model = MatchingRun
         fields = ["status"]
+
+
+class ChecklistFilterSet(WagtailFilterSet):
+    """How far introduced pairs are on their checklist (``services.checklist``)."""
+
+    progress = django_filters.ChoiceFilter(
+        label=_("Checklist"), method="filter_progress", widget=forms.RadioSelect,
+        choices=[("none", _("Nothing done")), ("some", _("Partly done")),
+                 ("all", _("Everything done")),
+                 ("idle", _("Nothing done three weeks after the introduction"))])
+
+    class Meta:
+        model = Match
+        fields = ["progress"]
+
+    def filter_progress(self, queryset, name, value):
+        return checklist_service.filter_progress(queryset, value)

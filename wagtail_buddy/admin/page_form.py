@@ -3,10 +3,11 @@ those who may change a programme's access see and write its coordinator groups."
 
 from __future__ import annotations
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from ..models.programme import has_text
+from ..models.programme import RejoinField, has_text
 from ..permissions import may_change_access
 from ..services.coordinators import set_coordinator_groups
 
@@ -23,6 +24,12 @@ class ProgrammePageForm(WagtailAdminPageForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if ACCESS_FIELD in self.fields and not may_change_access(for_user, self.instance):
             del self.fields[ACCESS_FIELD]
+        if "rejoin_fields" in self.fields:  # a list of choices, stored as JSON
+            model_field = self.fields["rejoin_fields"]
+            self.fields["rejoin_fields"] = forms.MultipleChoiceField(
+                label=model_field.label, help_text=model_field.help_text, required=False,
+                choices=RejoinField.choices, widget=forms.CheckboxSelectMultiple,
+                error_messages={"invalid_choice": _("Choose from the list.")})
 
     def save(self, commit=True):
         page = super().save(commit=commit)

@@ -30,6 +30,7 @@ urlpatterns = [
     *listing_paths("waiting", views.WaitingView),
     *listing_paths("introductions", views.IntroductionsView),
     *listing_paths("runs", views.RunsView),
+    *listing_paths("checklist", views.ChecklistView),
     path("intake/<buddy_id:intake_id>/stats/", views.StatsView.as_view(), name="stats"),
     path("intake/<buddy_id:intake_id>/import/", imports.ImportUploadView.as_view(),
          name="import"),

@@ -328,15 +328,27 @@ class InvitationForm(ParticipantForm):
 
 class RejoinForm(ParticipantForm):
     """A past buddy's sign-up for a new intake: their profile is kept, the form asks only
-    what changes each semester and their consent to today's texts."""
+    what changes each semester (the programme's ``rejoin_fields``, shown with last time's
+    answers) and their consent to today's texts."""
 
-    ASKED = ("available_from", "available_until", "capacity", "tell_next_intake", "consent",
-             "charter")
+    ALWAYS = ("tell_next_intake", "consent", "charter")
+    #: The form fields behind each of the programme's ``rejoin_fields`` choices.
+    FIELDS = {"availability": ("available_from", "available_until"),
+              "studies": ("university", "faculty")}
 
     def __init__(self, *args, past: Participant, **kwargs) -> None:
+        kwargs.setdefault("initial", {}).update(self._past_answers(past))
         super().__init__(*args, signup=True, role=Participant.Role.LOCAL, **kwargs)
-        for name in [n for n in self.fields if n not in self.ASKED]:
-            self.fields.pop(name)
+        self.past = past
+        chosen = self.programme.canonical.rejoin_fields or []
+        self.asked = {name for choice in chosen for name in self.FIELDS.get(choice, (choice,))}
+        asks_extra = "extra_questions" in chosen
+        for name in list(self.fields):
+            if not (name in self.asked or name in self.ALWAYS
+                    or (asks_extra and name.startswith(EXTRA_PREFIX))):
+                self.fields.pop(name)
+        if not asks_extra:
+            self.extra_keys = []
         # The texts they accepted last time are unchanged: the confirm press, under a
         # sentence saying so, renews their consent (no box to tick again).
         self.renews_consent = past.consent_version == self.consent_terms().version
@@ -346,5 +358,17 @@ class RejoinForm(ParticipantForm):
                     self.fields[name].widget = forms.HiddenInput()
                     self.initial[name] = "on"
 
+    @staticmethod
+    def _past_answers(past: Participant) -> dict:
+        """Last time's answers, to check (not the dates: those were last semester's)."""
+        return {"capacity": past.capacity, "university": past.university,
+                "faculty": past.faculty, "gender_preference": past.gender_preference,
+                "exchange_country": past.exchange_country,
+                "preferred_language": past.preferred_language,
+                "languages": [lang.pk for lang in past.languages.all()],
+                "interests": [i.pk for i in past.interests.all()],
+                **{f"{EXTRA_PREFIX}{k}": v for k, v in (past.extra_answers or {}).items()}}
+
     def extra_answers(self) -> dict:
-        return {}
+        """The past answers, with those asked again replaced."""
+        return {**(self.past.extra_answers or {}), **super().extra_answers()}

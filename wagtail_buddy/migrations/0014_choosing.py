@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_buddy', '0013_pairing_answers'),
+        ('wagtail_buddy', '0017_checklist'),
     ]
 
     operations = [

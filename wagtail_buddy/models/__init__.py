@@ -1,6 +1,7 @@
 """The data model, one module per aggregate."""
 
 from .audit import BuddyLogEntry
+from .checklist import ChecklistTask, ChecklistTick
 from .emails import EmailAttempt, OutboundEmail
 from .followup import CheckIn
 from .importing import ImportMapping, ImportUpload
@@ -14,6 +15,8 @@ __all__ = [
     "BuddyLogEntry",
     "BuddyProgrammePage",
     "CheckIn",
+    "ChecklistTask",
+    "ChecklistTick",
     "EmailAttempt",
     "ImportMapping",
     "ImportUpload",

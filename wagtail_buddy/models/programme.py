@@ -21,8 +21,9 @@ from .programme_context import PublicContextMixin
 from .programme_copies import CanonicalCopyMixin, open_intake_key
 from .programme_texts import ProgrammeTextsMixin, has_text
 
-__all__ = ["BuddyProgrammePage", "ExtraQuestionBlock", "Intake", "canonical_only",
-           "coordinated_programmes", "forget_open_intake", "has_text", "open_intake_key"]
+__all__ = ["BuddyProgrammePage", "ExtraQuestionBlock", "Intake", "RejoinField",
+           "canonical_only", "coordinated_programmes", "forget_open_intake", "has_text",
+           "open_intake_key"]
 
 
 class ExtraQuestionBlock(blocks.StructBlock):
@@ -50,6 +51,24 @@ class ExtraQuestionBlock(blocks.StructBlock):
 
     class Meta:
         icon = "help"
+
+
+class RejoinField(models.TextChoices):
+    """What a returning buddy can be asked again (the rest of their profile is kept)."""
+
+    AVAILABILITY = "availability", _("Availability dates")
+    CAPACITY = "capacity", _("How many students they take care of")
+    LANGUAGES = "languages", _("Languages")
+    INTERESTS = "interests", _("Interests")
+    STUDIES = "studies", _("University and field of study")
+    GENDER_PREFERENCE = "gender_preference", _("Buddy of the same gender")
+    EXCHANGE = "exchange_country", _("Where they went on exchange")
+    EXTRA = "extra_questions", _("The section's own questions")
+    EMAIL_LANGUAGE = "preferred_language", _("Language for our emails")
+
+
+def default_rejoin_fields() -> list[str]:
+    return [RejoinField.AVAILABILITY, RejoinField.CAPACITY]
 
 
 def coordinated_programmes(user) -> models.QuerySet:
@@ -160,6 +179,12 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
                     "propose are asked to accept before contact details are shared."),
     )
 
+    rejoin_fields = models.JSONField(
+        _("asked again when a buddy joins again"), default=default_rejoin_fields, blank=True,
+        help_text=_("The \"join again\" form shows these with last semester's answers to "
+                    "check; the rest of the buddy's profile is kept as it was."),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         MultiFieldPanel(
@@ -173,7 +198,8 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
                         heading=_("How pairs are made")),
     ]
     settings_panels = Page.settings_panels + [
-        FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings")]
+        FieldPanel("coordinator_groups", permission="wagtail_buddy.manage_programme_settings"),
+        FieldPanel("rejoin_fields")]
     # base_form_class: admin.page_form.ProgrammePageForm, set in AppConfig.ready as Wagtail
     # sets Page's own (the form imports permissions and services; models import neither).
 
@@ -256,6 +282,10 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     @path("me/<str:token>/delete/", name="delete")
     def delete_route(self, request, token: str):
         return self.public_views().delete_view(request, self, token)
+
+    @path("me/<str:token>/checklist/", name="checklist")
+    def checklist_route(self, request, token: str):
+        return self.public_views().checklist_view(request, self, token)
 
     @path("answer/<str:token>/", name="answer")
     def answer_route(self, request, token: str):

@@ -50,7 +50,8 @@ def send_due_checkins(now=None) -> int:
         ignore_conflicts=True, batch_size=500,
     )
     queued = queue_emails(  # page URLs are resolved once per programme and language
-        (p, PURPOSE, str(m.pk), {"match_id": m.pk, "checkin_url": checkin_url(p, m.pk)})
+        (p, PURPOSE, str(m.pk), {"match_id": m.pk, "checkin_url": checkin_url(p, m.pk),
+                                 "links": ["private_url"]})  # the checklist is there
         for m, p in sides
     )
     if queued:

@@ -24,7 +24,7 @@ from django.utils import translation
 from ..catalogues import base_code, written_language
 from ..conf import buddy_settings
 from ..models import Match, OutboundEmail, Participant
-from . import reasons, tokens
+from . import checklist, reasons, tokens
 from .plaintext import render_text
 
 
@@ -77,6 +77,8 @@ def render_email(email: OutboundEmail) -> EmailMultiAlternatives:
     language = written_language(wanted, context["programme"].default_language)
     context["email_language"] = language
     context["missing_language"] = wanted if base_code(wanted) != base_code(language) else None
+    if email.purpose == "checkin" and context.get("match"):  # the tasks still open, named
+        context["open_tasks"] = checklist.open_tasks(context["match"], language)  # at send time
     with translation.override(language):
         subject = " ".join(render_text(f"{base}_subject.txt", context).split())
         text = render_text(f"{base}.txt", context)

@@ -38,7 +38,7 @@ def send(matches: Sequence[Match], user) -> int:
         return 0
     with transaction.atomic():
         queue_emails(
-            (person, PURPOSE, str(m.pk), {"match_id": m.pk})
+            (person, PURPOSE, str(m.pk), {"match_id": m.pk, "links": ["private_url"]})
             for m in targets for person in (m.mentee, m.mentor)
         )
         Match.objects.filter(pk__in=[m.pk for m in targets], introduced_at__isnull=True).update(

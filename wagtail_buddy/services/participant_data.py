@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from ..models import CheckIn, Match, OutboundEmail, Participant
+from ..models import CheckIn, ChecklistTick, Match, OutboundEmail, Participant
 
 PROFILE_FIELDS = (
     "role", "status", "first_name", "last_name", "email", "phone", "birth_year", "gender",
@@ -61,6 +61,11 @@ def export_data(participant: Participant) -> dict:
         {"answer": c.answer, "rating": c.rating, "comment": c.comment,
          "sent_at": _iso(c.sent_at), "answered_at": _iso(c.answered_at)}
         for c in CheckIn.objects.filter(participant=participant).order_by("pk")
+    ]
+    data["checklist_ticks"] = [  # the first weeks' tasks this person ticked
+        {"task": t.task.name, "ticked_at": _iso(t.ticked_at)}
+        for t in ChecklistTick.objects.filter(ticked_by=participant).select_related("task")
+        .order_by("pk")
     ]
     data["emails"] = [
         {"purpose": e.purpose, "status": e.status, "queued_at": _iso(e.created_at),

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from ..models import Intake, Participant
 from .audit import audit
-from .emails import queue_emails
+from .shortage import Sent, one_at_a_time, send_once
 from .signup import _fill, _save_m2m
 
 JOIN_AGAIN = "join_again"
-#: Profile fields copied from the past sign-up (the form asks again for the rest).
-KEPT_FIELDS = ("first_name", "last_name", "email", "phone", "birth_year", "gender",
+#: Profile fields copied from the past sign-up (those the form asks again, it overwrites).
+KEPT_FIELDS = ("first_name", "last_name", "email", "phone", "birth_year", "gender", "capacity",
                "gender_preference", "nationality", "university", "faculty",
                "exchange_country", "motivation", "preferred_language", "extra_answers")
 #: Statuses that count as having taken part in an intake.
@@ -39,28 +39,39 @@ def set_asked(participant: Participant, asked: bool) -> None:
 def past_buddies_who_asked(intake: Intake) -> list[Participant]:
     """Buddies of the programme's earlier intakes (started before ``intake``) who asked,
     one (the newest) per address, minus those already signed up for ``intake``."""
-    here = (Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL)
-            .annotate(e=Lower("email")).values_list("e", flat=True))
+    here = _signed_up(intake)
+    return [p for p in _asked(intake) if p.e not in here]
+
+
+def _signed_up(intake: Intake) -> set[str]:
+    return set(Participant.objects.filter(intake=intake, role=Participant.Role.LOCAL)
+               .annotate(e=Lower("email")).values_list("e", flat=True))
+
+
+def _asked(intake: Intake) -> list[Participant]:
     rows = (Participant.objects.filter(intake__programme_id=intake.programme_id,
                                        role=Participant.Role.LOCAL,
                                        rejoin_asked_at__isnull=False)
             .filter(intake__starts_on__lt=intake.starts_on)
             .exclude(status=Participant.Status.WITHDRAWN)
-            .annotate(e=Lower("email")).exclude(e__in=here)
-            .order_by("e", "-created_at", "-pk"))
+            .annotate(e=Lower("email")).order_by("e", "-created_at", "-pk"))
     newest: dict[str, Participant] = {}
     for row in rows:
         newest.setdefault(row.e, row)
     return list(newest.values())
 
 
-def send_join_again(intake: Intake, user=None) -> int:
-    """Email "join again" to every past buddy who asked; returns how many were newly queued."""
-    people = past_buddies_who_asked(intake)
-    queued = queue_emails((p, JOIN_AGAIN, str(intake.pk),
-                           {"intake_id": intake.pk, "links": ["rejoin_url"]}) for p in people)
+@transaction.atomic
+def send_join_again(intake: Intake, user=None) -> Sent:
+    """Email "join again" to every past buddy who asked, once per intake; those signed up
+    for ``intake`` already are not concerned."""
+    one_at_a_time(intake)
+    asked, here = _asked(intake), _signed_up(intake)
+    people = [p for p in asked if p.e not in here]
+    sent = send_once(intake, JOIN_AGAIN, people, {"intake_id": intake.pk,
+                                                  "links": ["rejoin_url"]})
     audit(people, "wagtail_buddy.participant_join_again", user)
-    return queued
+    return Sent(sent.emailed, sent.had_it, not_concerned=len(asked) - len(people))
 
 
 def joined(past: Participant, intake: Intake) -> Participant | None:
@@ -79,13 +90,13 @@ def join_again(past: Participant, intake: Intake, form) -> tuple[Participant, bo
         with transaction.atomic():
             new = Participant(intake=intake, role=Participant.Role.LOCAL,
                               **{name: getattr(past, name) for name in KEPT_FIELDS})
-            _fill(new, form)
-            new.extra_answers = past.extra_answers
+            _fill(new, form)  # what the form asked again (the programme's rejoin_fields)
             new.status, new.confirmed_at = Participant.Status.WAITING, now
             new.save()
-            languages = list(past.languages.values_list("pk", flat=True))
-            interests = list(past.interests.values_list("pk", flat=True))
-            form.cleaned_data.update(languages=languages, interests=interests)
+            for name in ("languages", "interests"):  # kept unless asked again
+                if name not in form.fields:
+                    form.cleaned_data[name] = list(getattr(past, name).values_list(
+                        "pk", flat=True))
             _save_m2m(new, form, new=True)
             audit([new], "wagtail_buddy.participant_rejoin")
     except IntegrityError:  # signed up for this intake already (a second press)

@@ -7,6 +7,9 @@ their capacity by one, once per ask (``one_more_at``), never past the form's max
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -19,10 +22,37 @@ MAX_CAPACITY = 5
 OPEN = (Participant.Status.WAITING, Participant.Status.PROPOSED, Participant.Status.MATCHED)
 
 
-def buddies_to_ask(intake: Intake):
-    """Matchable buddies whose places are all taken and who could take one more."""
+@dataclass(frozen=True)
+class Sent:
+    """Who a batch email reached: the coordinator's message says it in these numbers."""
+
+    emailed: int = 0
+    had_it: int = 0  #: had this email for this intake already (never sent twice)
+    not_concerned: int = 0  #: left out for the reason each action gives
+
+
+def send_once(intake: Intake, purpose: str, people: list, context: dict) -> Sent:
+    """Queue ``purpose`` for ``people`` under the intake's dedup key. Callers hold the
+    intake's row lock (``one_at_a_time``), so of two presses the second sees the first's
+    emails and counts them as had."""
+    emailed = queue_emails((p, purpose, str(intake.pk), context) for p in people)
+    return Sent(emailed=emailed, had_it=len(people) - emailed)
+
+
+def one_at_a_time(intake: Intake) -> None:
+    """Within a transaction: wait for any other press on this intake's batch emails."""
+    Intake.objects.select_for_update().filter(pk=intake.pk).first()
+
+
+def full_buddies(intake: Intake):
+    """Matchable buddies whose places are all taken."""
     return (Participant.objects.filter(intake=intake, status__in=OPEN).free_places()
-            .filter(free__lte=0, capacity__lt=MAX_CAPACITY).order_by())
+            .filter(free__lte=0).order_by())
+
+
+def buddies_to_ask(intake: Intake):
+    """Full buddies who could take one more."""
+    return full_buddies(intake).filter(capacity__lt=MAX_CAPACITY)
 
 
 def students_waiting(intake: Intake):
@@ -30,23 +60,26 @@ def students_waiting(intake: Intake):
                                       status=Participant.Status.WAITING).order_by()
 
 
-def ask_for_one_more(intake: Intake, user=None) -> int:
-    """Email each full buddy "can you take one more student?"; returns how many were newly
-    asked (once per intake)."""
-    people = list(buddies_to_ask(intake))
-    queued = queue_emails((p, ONE_MORE, str(intake.pk), {"links": ["private_url"]})
-                          for p in people)
+@transaction.atomic
+def ask_for_one_more(intake: Intake, user=None) -> Sent:
+    """Email each full buddy "can you take one more student?", once per intake; those
+    already taking the most students are not concerned."""
+    one_at_a_time(intake)
+    full = list(full_buddies(intake))
+    people = [p for p in full if p.capacity < MAX_CAPACITY]
+    sent = send_once(intake, ONE_MORE, people, {"links": ["private_url"]})
     audit(people, "wagtail_buddy.participant_ask_one_more", user)
-    return queued
+    return Sent(sent.emailed, sent.had_it, not_concerned=len(full) - len(people))
 
 
-def tell_waiting(intake: Intake, user=None) -> int:
+@transaction.atomic
+def tell_waiting(intake: Intake, user=None) -> Sent:
     """Tell each waiting student they are on the list and what happens next (once)."""
+    one_at_a_time(intake)
     people = list(students_waiting(intake))
-    queued = queue_emails((p, STILL_WAITING, str(intake.pk), {"links": ["private_url"]})
-                          for p in people)
+    sent = send_once(intake, STILL_WAITING, people, {"links": ["private_url"]})
     audit(people, "wagtail_buddy.participant_still_waiting", user)
-    return queued
+    return sent
 
 
 def was_asked(participant: Participant) -> bool:

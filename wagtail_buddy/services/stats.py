@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from ..models import CheckIn, Intake, Match, MatchingRun, Participant
+from . import checklist
 
 Role = Participant.Role
 Status = Participant.Status
@@ -49,7 +50,7 @@ def daily_columns(days: Sequence[date], series: dict[str, dict[date, int]],
 
 
 def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
-    """Per intake, THE definition of every count the workspace shows (6 queries in all).
+    """Per intake, THE definition of every count the workspace shows (7 queries in all).
 
     The overview, the home panel, the matching page and the statistics page read these
     figures, and each links to the list that shows exactly these people or pairs:
@@ -62,6 +63,7 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     * to_introduce: confirmed pairs not introduced yet;
     * blocked: waiting students the latest run found no possible buddy for;
     * checkins: check-ins of confirmed pairs answered "not met" or sent and unanswered;
+    * checklist_idle: introduced pairs with nothing ticked three weeks on (``checklist``);
     * free_buddies: matchable local buddies with a free place; free_places: their places
       left in all; shortfall: waiting students beyond those places (buddies are short).
     """
@@ -69,7 +71,7 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
     keys = ("internationals", "locals", "waiting", "proposed", "matched", "unconfirmed",
             "invited", "proposals", "to_introduce", "blocked", "checkins", "free_buddies",
             "free_places", "shortfall", "answers_waiting", "answers_declined",
-            "answers_expired")
+            "answers_expired", "checklist_idle")
     out: dict[int, dict] = {pk: dict.fromkeys(keys, 0) for pk in ids}
     rows = (Participant.objects.filter(intake_id__in=ids).order_by()
             .values_list("intake_id", "role", "status").annotate(n=Count("pk")))
@@ -105,6 +107,8 @@ def intake_summary(intakes: Iterable[Intake]) -> dict[int, dict]:
                                  .with_free_places().values_list("intake_id")
                                  .annotate(n=Count("pk"), places=Sum("free"))):
         out[intake_id]["free_buddies"], out[intake_id]["free_places"] = n, places or 0
+    for intake_id, n in checklist.idle_counts(ids).items():
+        out[intake_id]["checklist_idle"] = n
     for data in out.values():
         data["shortfall"] = max(0, data["waiting"] - data["free_places"])
     for intake_id, n in (blocked_students(ids).values_list("intake_id")

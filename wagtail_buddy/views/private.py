@@ -23,6 +23,7 @@ from ..services import (
     signup,
     tokens,
 )
+from .checklist import checklist_context
 from .choosing import choosing_context
 from .common import form_data, private_links, recheck, render, resolve_token, sub_url
 
@@ -75,6 +76,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                       participant, tokens.ANSWER, question.pk)) if question else None,
                   token=token, form=form, saved=saved, just_confirmed=just_confirmed,
                   one_more=shortage.was_asked(participant),
+                  checklist=checklist_context(request, page, participant, token),
                   buddies=participant_data.buddies(participant),
                   choosing=choosing_context(request, page, participant, token),
                   links=private_links(request, page, token))

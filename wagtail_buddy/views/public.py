@@ -15,6 +15,7 @@ from .. import ratelimit
 from ..forms import InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, Participant
 from ..services import invitations, rejoin, signup, tokens
+from .checklist import checklist_view  # noqa: F401
 from .choosing import choose_view  # noqa: F401
 from .common import form_data, recheck, render, resolve_token, sub_url
 
@@ -163,8 +164,7 @@ def rejoin_view(request: HttpRequest, page: BuddyProgrammePage, token: str) -> H
                       state=state if state != signup.OPEN else signup.CLOSED)
     existing = rejoin.joined(past, intake)
     if existing is None:
-        form = RejoinForm(form_data(request), programme=page, past=past,
-                          initial={"capacity": past.capacity})
+        form = RejoinForm(form_data(request), programme=page, past=past)
         if request.method != "POST" or not form.is_valid():
             return render(request, page, "signup/rejoin.html", private=True, form=form,
                           participant=past, intake=intake, role=Participant.Role.LOCAL)

@@ -6,6 +6,7 @@ the coordinator level and the programmes (else 404, so another section's ids rev
 nothing). The lists are Wagtail generic listings (``listing.py``).
 """
 
+from .checklist import ChecklistView
 from .introductions import IntroductionsView
 from .overview import GoView, OverviewView
 from .pairing import PairView, WaitingView
@@ -15,7 +16,8 @@ from .runs import IntakeProgressView, MatchingView, RunStatusView, RunsView, Run
 from .stats import StatsView
 
 __all__ = [
-    "CancelView", "GoView", "IntakeProgressView", "IntroductionsView", "MatchActionView",
+    "CancelView", "ChecklistView", "GoView", "IntakeProgressView", "IntroductionsView",
+    "MatchActionView",
     "MatchDetailView", "MatchingView", "OverviewView", "PairView", "ParticipantsBulkView",
     "ProposalsView", "RunStatusView", "RunsView", "RunView", "StatsView", "SwapView", "WaitingView",
 ]

@@ -125,6 +125,7 @@ class BuddyAccessMixin:
                 ("waiting", _("Waiting list"), url("waiting", pk)),
                 ("introductions", _("Introductions"), url("introductions", pk)),
                 ("stats", _("Statistics"), url("stats", pk)),
+                ("checklist", _("First weeks"), url("checklist", pk)),
                 ("participants", _("Participants"), participant_url(intake=pk)),
             ]
             context["other_intakes"] = [i for i in self.intakes() if i.pk != pk]

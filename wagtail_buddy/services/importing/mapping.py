@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 IGNORE = ""
@@ -164,11 +165,15 @@ def parse_map_options(options: list[str], headers: list[str]) -> dict[str, str]:
         header, sep, field = option.rpartition("=")
         field = field.strip()
         if not sep or not header.strip():
-            raise ValueError(f"--map {option!r}: write it as \"Column header=field\"")
+            raise ValueError(gettext('--map %(option)s: write it as "Column header=field".')
+                             % {"option": repr(option)})
         if field not in FIELDS and field not in ("", "ignore"):
-            raise ValueError(f"--map {option!r}: unknown field {field!r}; fields are "
-                             + ", ".join(FIELDS))
+            raise ValueError(gettext("--map %(option)s: unknown field %(field)s; the fields "
+                                     "are %(fields)s.")
+                             % {"option": repr(option), "field": repr(field),
+                                "fields": ", ".join(FIELDS)})
         if fold(header) not in known:
-            raise ValueError(f"--map {option!r}: the file has no column {header.strip()!r}")
+            raise ValueError(gettext("--map %(option)s: the file has no column %(column)s.")
+                             % {"option": repr(option), "column": repr(header.strip())})
         out[fold(header)] = "" if field == "ignore" else field
     return out
