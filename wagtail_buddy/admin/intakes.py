@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -114,6 +114,10 @@ class IntakeViewSet(ProgrammeScopedViewSet):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldPanel("signup_open"),
         FieldRowPanel([FieldPanel("max_locals"), FieldPanel("max_internationals")]),
+        MultiFieldPanel([
+            FieldRowPanel([FieldPanel("choosing_opens_at"), FieldPanel("choosing_closes_at")]),
+            FieldRowPanel([FieldPanel("choices_per_day"), FieldPanel("choices_per_intake")]),
+        ], heading=_("Buddies choose (when the programme works this way)")),
     ], base_form_class=ProgrammeScopedForm)
     list_display = ["name", "programme", "starts_on", "ends_on", "signup_open"]
     list_filter = ["signup_open"]

@@ -4,7 +4,7 @@ from django.urls import path, re_path, register_converter
 
 from . import views
 from .params import ID_REGEX, IdConverter
-from .views import arrivals, feedback, imports, shortage
+from .views import arrivals, choosing, feedback, imports, shortage
 
 register_converter(IdConverter, "buddy_id")
 
@@ -50,6 +50,8 @@ urlpatterns = [
     path("match/<buddy_id:match_id>/", views.MatchDetailView.as_view(), name="match"),
     path("match/<buddy_id:match_id>/swap/", views.SwapView.as_view(), name="swap"),
     path("match/<buddy_id:match_id>/cancel/", views.CancelView.as_view(), name="cancel"),
+    path("match/<buddy_id:match_id>/undo-claim/", choosing.UndoClaimView.as_view(),
+         name="undo_claim"),
     re_path(rf"^match/(?P<match_id>{ID_REGEX})/(?P<action>confirm|reject|lock|unlock)/$",
             views.MatchActionView.as_view(), name="match_action"),
     path("participant/<buddy_id:participant_id>/pair/", views.PairView.as_view(), name="pair"),

@@ -5,7 +5,8 @@ Pure numpy + SciPy (no Django), so it runs in the admin's background task, in th
 """
 
 from .criteria import CRITERIA, DEFAULT_WEIGHTS, SCALE, Block, Criterion, register_criterion
-from .engine import score_matrix, solve, suggest
+from .engine import Ranking, rank_mentees, score_matrix, solve, suggest
+from .explain import evidence
 from .profiles import InputError, Mentee, Mentor, parse_problem
 from .result import MatchingResult, Pair, Unmatched
 
@@ -19,9 +20,12 @@ __all__ = [
     "Mentee",
     "Mentor",
     "Pair",
+    "Ranking",
     "SCALE",
     "Unmatched",
+    "evidence",
     "parse_problem",
+    "rank_mentees",
     "register_criterion",
     "score_matrix",
     "solve",

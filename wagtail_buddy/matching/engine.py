@@ -28,7 +28,7 @@ from .profiles import InputError, Mentee, Mentor, validate
 from .result import MatchingResult, Pair
 from .scoring import ScoreModel, score_bounds
 
-__all__ = ["solve", "score_matrix", "suggest", "DEFAULT_CANDIDATES", "SPREAD_STEP"]
+__all__ = ["solve", "score_matrix", "suggest", "rank_mentees", "DEFAULT_CANDIDATES", "SPREAD_STEP"]
 
 DEFAULT_CANDIDATES = 32  # candidates per mentee in the first round (speed only)
 SPREAD_STEP = 0.1  # score points a mentor's every further slot loses with spread_load=True
@@ -311,3 +311,59 @@ def suggest(
         )
         for j in order
     ]
+
+
+
+@dataclass
+class Ranking:
+    """The mentees one mentor may take, best first (see :func:`rank_mentees`).
+
+    ``order``: indexes into the mentees given; ``scores``: their points, aligned with
+    ``order``. Only the rows a caller shows need :meth:`pair` (breakdown and evidence)."""
+
+    mentor: Mentor
+    mentees: list[Mentee]
+    order: np.ndarray
+    scores: np.ndarray
+    parts: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def pair(self, rank: int) -> Pair:
+        """The pair at ``rank`` with its breakdown per criterion and the evidence."""
+        i = int(self.order[rank])
+        mentee = self.mentees[i]
+        return Pair(mentee.id, self.mentor.id, float(self.scores[rank]),
+                    {k: int(v[i]) / SCALE for k, v in self.parts.items()}, False,
+                    evidence(mentee, self.mentor))
+
+
+def rank_mentees(
+    mentor: Mentor,
+    mentees: Sequence[Mentee],
+    *,
+    weights: Mapping[str, float] | None = None,
+    forbidden: Iterable[tuple[str, str]] = (),
+) -> Ranking:
+    """Every mentee the hard rules allow for ``mentor``, best fit first: the mirror of
+    :func:`suggest`, for a buddy choosing among waiting students.
+
+    One vectorised scoring pass over the (mentees x 1) pairs, never a loop over pairs.
+    Mentees left over by an earlier run come first (the engine's priority tier), then the
+    highest score; ties keep the mentees' order."""
+    mentees = list(mentees)
+    blocked = {str(a) for a, b in forbidden if str(b) == mentor.id}
+    empty = Ranking(mentor, mentees, np.zeros(0, np.int64), np.zeros(0), {})
+    if not mentees:
+        return empty
+    validate(mentees, [mentor], (), ())
+    model = ScoreModel(encode(mentees, [mentor]), resolve_weights(weights))
+    n = len(mentees)
+    total, parts, feas = model.pairs(np.arange(n, dtype=np.int64), np.zeros(n, np.int64))
+    if blocked:
+        feas &= np.fromiter((m.id not in blocked for m in mentees), bool, n)
+    ok = np.nonzero(feas)[0]
+    priority = np.fromiter((m.priority for m in mentees), bool, n)[ok]
+    order = ok[np.lexsort((ok, -total[ok], ~priority))]
+    return Ranking(mentor, mentees, order, total[order] / SCALE, parts)

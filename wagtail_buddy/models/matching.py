@@ -80,6 +80,7 @@ class Match(models.Model):
     class Source(models.TextChoices):
         ENGINE = "engine", _("Matching run")
         MANUAL = "manual", _("Manual")
+        BUDDY = "buddy", _("Chosen by the buddy")
 
     class Answers(models.TextChoices):
         """Where the students' answers to a proposal stand ("both accept" mode only)."""

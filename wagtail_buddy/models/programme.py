@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
@@ -155,6 +156,11 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     class PairingMode(models.TextChoices):
         COORDINATOR = "coordinator", _("The coordinators pair students")
         BOTH_ACCEPT = "both_accept", _("The coordinators propose, both students accept")
+        CHOOSE = "choose", _("Buddies choose their students")
+        MIXED = "mixed", _("Buddies choose first, then the coordinators pair the rest")
+
+    #: The modes in which buddies choose students while an intake's window is open.
+    CHOOSING_MODES = (PairingMode.CHOOSE, PairingMode.MIXED)
 
     pairing_mode = models.CharField(
         _("how pairs are made"), max_length=16, choices=PairingMode.choices,
@@ -166,6 +172,11 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         _("days to answer a proposal"), default=4,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text=_("Students who do not answer in time lose the proposal (one reminder first)."),
+    )
+    mixed_both_accept = models.BooleanField(
+        _("in mixed mode, both students accept"), default=False,
+        help_text=_("Mixed mode only: a chosen student and the pairs the coordinators "
+                    "propose are asked to accept before contact details are shared."),
     )
 
     arrival_places = models.TextField(
@@ -188,7 +199,8 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
         FieldPanel("privacy_notice"),
         FieldPanel("charter"),
         FieldPanel("extra_questions"),
-        MultiFieldPanel([FieldPanel("pairing_mode"), FieldPanel("answer_days")],
+        MultiFieldPanel([FieldPanel("pairing_mode"), FieldPanel("mixed_both_accept"),
+                         FieldPanel("answer_days")],
                         heading=_("How pairs are made")),
     ]
     settings_panels = Page.settings_panels + [
@@ -310,6 +322,10 @@ class BuddyProgrammePage(RoutablePageMixin, CanonicalCopyMixin, ProgrammeTextsMi
     def certificate_pdf_route(self, request, token: str):
         return self.public_views().certificate_pdf_view(request, self, token)
 
+    @path("me/<str:token>/choose/", name="choose")
+    def choose_route(self, request, token: str):
+        return self.public_views().choose_view(request, self, token)
+
     @path("checkin/<str:token>/", name="checkin")
     def checkin_route(self, request, token: str):
         return self.public_views().checkin_view(request, self, token)
@@ -332,6 +348,17 @@ class Intake(models.Model):
     max_internationals = models.PositiveIntegerField(
         _("maximum international students"), null=True, blank=True
     )
+    # "Buddies choose" and "mixed" modes (``services.choosing``): the window and the caps.
+    choosing_opens_at = models.DateTimeField(_("choosing opens at"), null=True, blank=True)
+    choosing_closes_at = models.DateTimeField(_("choosing closes at"), null=True, blank=True)
+    choices_per_day = models.PositiveSmallIntegerField(
+        _("students a buddy may choose per day"), default=1, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Empty: 1."))
+    choices_per_intake = models.PositiveSmallIntegerField(
+        _("students a buddy may choose in this intake"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Empty: as many as the buddy said they can take. Never more than that."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -347,6 +374,25 @@ class Intake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}"
+
+    def clean(self) -> None:
+        """The choosing window is both dates or neither, and closes after it opens."""
+        super().clean()
+        if self.choices_per_day is None:  # left empty in a form: the default
+            self.choices_per_day = 1
+        opens, closes = self.choosing_opens_at, self.choosing_closes_at
+        if bool(opens) != bool(closes):
+            missing = "choosing_closes_at" if opens else "choosing_opens_at"
+            raise ValidationError({missing: _(
+                "Give both the opening and the closing time of the choosing window, "
+                "or neither.")})
+        if opens and closes and closes <= opens:
+            raise ValidationError({"choosing_closes_at": _(
+                "The choosing window must close after it opens.")})
+        if self.choices_per_intake and self.choices_per_day \
+                and self.choices_per_day > self.choices_per_intake:
+            raise ValidationError({"choices_per_day": _(
+                "A buddy cannot choose more students per day than in the whole intake.")})
 
     @property
     def deleted_on(self):

@@ -34,7 +34,9 @@ class AnswerError(Exception):
 
 
 def asks_students(programme: BuddyProgrammePage) -> bool:
-    return programme.pairing_mode == BuddyProgrammePage.PairingMode.BOTH_ACCEPT
+    """"Both accept", or "mixed" with both accept (after the buddies chose)."""
+    mode, modes = programme.pairing_mode, BuddyProgrammePage.PairingMode
+    return mode == modes.BOTH_ACCEPT or (mode == modes.MIXED and programme.mixed_both_accept)
 
 
 def ask(matches: Sequence[Match], user, note: str = "", now: datetime | None = None) -> int:

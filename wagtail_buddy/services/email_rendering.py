@@ -13,6 +13,7 @@ participant's preferred language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -23,7 +24,7 @@ from django.utils import translation
 from ..catalogues import base_code, written_language
 from ..conf import buddy_settings
 from ..models import Arrival, Match, OutboundEmail, Participant
-from . import checklist, tokens
+from . import checklist, reasons, tokens
 from .plaintext import render_text
 
 
@@ -48,6 +49,8 @@ def build_context(email: OutboundEmail) -> dict:
         context["match"] = match
         if match:
             context["buddy"] = match.mentor if participant.pk == match.mentee_id else match.mentee
+        if match and email.context.get("shared"):  # named at render time, in their language
+            context["shared"] = partial(reasons.shared_words, participant, context["buddy"])
         if match and "answer_url" in email.context.get("links", ()):
             context["answer_url"] = tokens.answer_url(participant, match.pk)
     if "arrival_id" in email.context:  # pick-up emails: the arrival and who covers it

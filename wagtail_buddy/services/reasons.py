@@ -24,6 +24,7 @@ from django_countries import countries
 
 from ..matching import DEFAULT_WEIGHTS, score_matrix
 from ..models import Interest, Language, Match, Participant
+from ..models.vocabulary import interest_names
 from ..vocabulary import language_name
 from . import pool
 from .matching_config import criterion_label, programme_config
@@ -81,6 +82,15 @@ def profile_evidence(mentee, mentor) -> dict[str, Any]:
         "same_gender": (mentee.gender == mentor.gender
                         if mentee.gender and mentor.gender else None),
     }
+
+
+def shared_words(person, other) -> dict[str, list[str]]:
+    """The languages and interests two people share, named in the active language (for
+    "a buddy has chosen you"; two queries)."""
+    mine = {i.pk for i in person.interests.all()}
+    interests = [i for i in other.interests.all() if i.pk in mine]
+    return {"languages": sorted(language_name(c) for c in _codes(person) & _codes(other)),
+            "interests": sorted(interest_names(interests), key=str.casefold)}
 
 
 def _words(key: str, value: Any, mentee, mentor, names: Mapping[str, str]) -> str:

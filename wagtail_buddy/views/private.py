@@ -26,6 +26,7 @@ from ..services import (
 from . import certificate
 from .arrivals import section as arrivals_section
 from .checklist import checklist_context
+from .choosing import choosing_context
 from .common import form_data, private_links, recheck, render, resolve_token, sub_url
 
 # --- the private link --------------------------------------------------------------------
@@ -81,6 +82,7 @@ def participant_view(request: HttpRequest, page: BuddyProgrammePage, token: str)
                   checklist=checklist_context(request, page, participant, token),
                   buddies=participant_data.buddies(participant),
                   arrival=arrivals_section(request, page, participant, token),
+                  choosing=choosing_context(request, page, participant, token),
                   links=private_links(request, page, token))
 
 

@@ -16,10 +16,11 @@ from ..forms import InvitationForm, LinkRequestForm, ParticipantForm, RejoinForm
 from ..models import BuddyProgrammePage, Participant
 from ..services import invitations, rejoin, signup, tokens
 
-# The private link's views: every route reaches the views through this module.
+# The views of the private link and its sections: every route reaches them through here.
 from .arrivals import arrival_view, pickup_answer_view, pickup_board_view  # noqa: F401
 from .certificate import certificate_pdf_view, certificate_view  # noqa: F401
 from .checklist import checklist_view  # noqa: F401
+from .choosing import choose_view  # noqa: F401
 from .common import form_data, recheck, render, resolve_token, sub_url
 from .feedback import feedback_view  # noqa: F401
 from .private import (  # noqa: F401
