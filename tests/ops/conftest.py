@@ -44,6 +44,21 @@ def django_process(code: str, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE)
 
 
+def held_process(code: str, *args: str) -> subprocess.Popen:
+    """``django_process`` once it has printed READY: set up and holding, until ``release``."""
+    process = django_process(code, *args)
+    assert process.stdout.readline().startswith("READY"), process.stderr.read()[-3000:]
+    return process
+
+
+def release(process: subprocess.Popen) -> None:
+    """Let a held process go on, and fail with its traceback if it did not end well."""
+    process.stdin.write("\n")
+    process.stdin.flush()
+    process.wait(timeout=60)
+    assert process.returncode == 0, process.stderr.read()[-3000:]
+
+
 @pytest.fixture
 def postgres_db(transactional_db, django_db_serialized_rollback):
     """Real transactions (threads see each other's commits); the migrated rows (root page,

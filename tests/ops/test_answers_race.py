@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.ops.conftest import django_process
+from tests.ops.conftest import held_process, release
 from wagtail_buddy.models import Match, OutboundEmail
 from wagtail_buddy.services import answers, decisions
 
@@ -48,17 +48,9 @@ def waiting_pair(postgres_db, programme, participant_factory, intake, coordinato
 
 def start(match, person, accept=True):
     """The answering process, once Django is set up and it is about to answer."""
-    process = django_process(HELD_ANSWER, str(match.pk), str(person.pk),
+    process = held_process(HELD_ANSWER, str(match.pk), str(person.pk),
                              "yes" if accept else "no")
-    assert process.stdout.readline().startswith("READY"), process.stderr.read()[-3000:]
     return process
-
-
-def finish(process) -> None:
-    process.stdin.write("\n")
-    process.stdin.flush()
-    process.wait(timeout=60)
-    assert process.returncode == 0, process.stderr.read()[-3000:]
 
 
 @pytest.mark.postgres
@@ -75,9 +67,9 @@ def test_both_answer_at_once_and_the_expiry_skips_the_locked_pair(waiting_pair):
         second = start(match, match.mentor)
         time.sleep(1.5)
         assert second.poll() is None  # waits for the first answer's row lock
-        finish(first)
+        release(first)
         assert second.stdout.readline().startswith("ANSWERED")
-        finish(second)
+        release(second)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
@@ -100,10 +92,10 @@ def test_the_same_student_answering_twice_at_once_counts_once(waiting_pair):
         second = start(match, match.mentee, accept=False)
         time.sleep(1.5)
         assert second.poll() is None
-        finish(first)
+        release(first)
         line = second.stdout.readline()
         assert line.startswith("REFUSED") and "already answered" in line
-        finish(second)
+        release(second)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:

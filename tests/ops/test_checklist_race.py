@@ -9,7 +9,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from tests.ops.conftest import django_process
+from tests.ops.conftest import held_process, release
 from wagtail_buddy.models import BuddyLogEntry, ChecklistTick, Match
 from wagtail_buddy.services import checklist
 
@@ -33,16 +33,8 @@ with transaction.atomic():
 
 
 def start(match, person, task_id):
-    process = django_process(HELD_TICK, str(match.pk), str(person.pk), str(task_id))
-    assert process.stdout.readline().startswith("READY"), process.stderr.read()[-3000:]
+    process = held_process(HELD_TICK, str(match.pk), str(person.pk), str(task_id))
     return process
-
-
-def finish(process) -> None:
-    process.stdin.write("\n")
-    process.stdin.flush()
-    process.wait(timeout=60)
-    assert process.returncode == 0, process.stderr.read()[-3000:]
 
 
 @pytest.mark.postgres
@@ -61,10 +53,10 @@ def test_both_press_the_same_task_at_once_and_it_is_ticked_once(postgres_db, pro
         second = start(match, mentor, task)
         time.sleep(1.5)
         assert second.poll() is None  # waits for the first press's row lock
-        finish(first)
+        release(first)
         line = second.stdout.readline()
         assert line.startswith("REFUSED") and "already marked as done" in line
-        finish(second)
+        release(second)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:

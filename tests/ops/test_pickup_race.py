@@ -11,7 +11,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.ops.conftest import django_process
+from tests.ops.conftest import held_process, release
 from wagtail_buddy.models import BuddyLogEntry, OutboundEmail
 from wagtail_buddy.services import arrivals
 
@@ -35,16 +35,8 @@ with transaction.atomic():
 
 
 def start(arrival, buddy):
-    process = django_process(HELD_COVER, str(arrival.pk), str(buddy.pk), str(arrival.version))
-    assert process.stdout.readline().startswith("READY"), process.stderr.read()[-3000:]
+    process = held_process(HELD_COVER, str(arrival.pk), str(buddy.pk), str(arrival.version))
     return process
-
-
-def finish(process) -> None:
-    process.stdin.write("\n")
-    process.stdin.flush()
-    process.wait(timeout=60)
-    assert process.returncode == 0, process.stderr.read()[-3000:]
 
 
 @pytest.mark.postgres
@@ -62,10 +54,10 @@ def test_two_buddies_cover_one_pickup_at_once(postgres_db, participant_factory):
         second = start(arrival, second_buddy)
         clock.sleep(1.5)
         assert second.poll() is None  # its conditional UPDATE waits for the first's row lock
-        finish(first)
+        release(first)
         line = second.stdout.readline()
         assert line.startswith("REFUSED") and "just taken" in line, line
-        finish(second)
+        release(second)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
