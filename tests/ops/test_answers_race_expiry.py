@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from tests.ops.conftest import django_process
-from tests.ops.test_answers_race import finish, start, waiting_pair  # noqa: F401 (fixture)
+from tests.ops.conftest import django_process, release
+from tests.ops.test_answers_race import start, waiting_pair  # noqa: F401 (fixture)
 from wagtail_buddy.models import BuddyLogEntry, OutboundEmail
 from wagtail_buddy.services import answers
 
@@ -83,10 +83,10 @@ def test_the_expiry_takes_the_row_first_and_the_late_accept_is_refused(
         # The student presses Accept before the deadline, while the expiry is committing.
         student = start(match, match.mentee)
         blocked_on_a_lock()
-        finish(expiry)
+        release(expiry)
         line = student.stdout.readline()
         assert line.startswith("REFUSED") and "no longer open" in line, line
-        finish(student)
+        release(student)
     finally:
         stop(expiry, student)
     match.refresh_from_db()
@@ -109,7 +109,7 @@ def test_the_last_accept_takes_the_row_first_and_the_stale_reject_changes_nothin
         reject.stdin.write("\n")
         reject.stdin.flush()
         blocked_on_a_lock()  # the coordinator's reject waits for the answer's row lock
-        finish(student)
+        release(student)
         assert reject.stdout.readline() == "REJECTED 0\n", reject.stderr.read()[-3000:]
         reject.wait(timeout=60)
         assert reject.returncode == 0, reject.stderr.read()[-3000:]
@@ -140,10 +140,10 @@ def test_the_coordinator_rejects_first_and_the_accept_is_refused(
         assert reject.stdout.readline() == "REJECTED 1\n", reject.stderr.read()[-3000:]
         student = start(match, match.mentee)
         blocked_on_a_lock()
-        finish(reject)
+        release(reject)
         line = student.stdout.readline()
         assert line.startswith("REFUSED") and "not waiting for your answer" in line, line
-        finish(student)
+        release(student)
     finally:
         stop(reject, student)
     match.refresh_from_db()
@@ -165,7 +165,7 @@ def test_two_clusters_running_the_schedule_at_once_act_once(waiting_pair,  # noq
         assert line.startswith("EXPIRY") and f"'{key}': 1" in line, line
         now = match.answers_due_at + timedelta(minutes=minutes)
         assert answers.expire_and_remind(now=now) == {"expired": 0, "reminded": 0}
-        finish(first)
+        release(first)
     finally:
         stop(first)
     assert answers.expire_and_remind(now=now) == {"expired": 0, "reminded": 0}
