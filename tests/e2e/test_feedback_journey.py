@@ -14,25 +14,19 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from tests.pdf_text import pdf_text
 from wagtail_buddy.models import Feedback, Match
 from wagtail_buddy.services import feedback, tokens
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 END = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)  # the intake's end date
 
 
 def test_feedback_answered_certificate_downloaded_results_seen(
-        site, page, phone_page, programme, intake,  # noqa: F811 (fixtures)
+        site, page, phone_page, programme, intake,
         screenshot, axe_check, django_user_model):
     make_coordinator(django_user_model, "coordinator", programme)
     lucia = make_participant(intake, "international", first_name="Lucia",
