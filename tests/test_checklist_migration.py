@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from wagtail.models import Locale
 
 from tests.conftest import make_programme
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
+from tests.e2e.conftest import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.models import ChecklistTask
 from wagtail_buddy.models.checklist import DEFAULT_TASKS
 

@@ -24,6 +24,15 @@ LOCALE_DIR = Path(wagtail_buddy.__file__).resolve().parent / "locale"
 LANGUAGES = ["fr", "de", "es", "it", "pt"]
 
 
+@pytest.fixture(autouse=True)
+def _language_as_found():
+    """Each test here leaves the thread's language as it found it. A request under ``/de/``
+    activates German in this thread and Django's LocaleMiddleware never deactivates it: the
+    tests that ran next (``test_i18n_leaves_english.py``, admin tests) ran in German."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 @dataclass
 class Entry:
     msgid: str = ""

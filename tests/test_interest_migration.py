@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.conftest import make_participant, make_programme
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
+from tests.e2e.conftest import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.models import BuddyProgrammePage, Intake, Interest, Participant
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

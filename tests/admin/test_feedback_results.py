@@ -7,6 +7,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -103,3 +105,50 @@ def test_results_page_costs_the_same_queries_for_more_pairs(
         answer(p, "mentee", comment="fine")
         answer(p, "mentor", comment="good")
     assert measure() == small
+
+
+def feedback_card(html: str, intake) -> str:
+    card = html.split(f'data-intake="{intake.pk}"')[1].split("</section>")[0]
+    assert "buddy-feedback-card" in card, "no feedback card on the overview"
+    return card.split("buddy-feedback-card")[1].split("</div>")[0]
+
+
+def test_the_overview_has_a_feedback_card_linking_to_the_results(client, coordinator, intake,
+                                                                  participant_factory):
+    client.force_login(coordinator)
+    before = feedback_card(client.get(u("overview")).content.decode(), intake)
+    assert 'data-feedback="before"' in before and "when the intake ends (July 1, 2027)" in before
+    assert f'href="{u("feedback", intake.pk)}"' in before
+    pairs = [make_pair(participant_factory) for _ in range(2)]
+    feedback.send_due_feedback(END)
+    answer(pairs[0], "mentee", overall=4)
+    answer(pairs[0], "mentor")  # 5
+    answer(pairs[1], "mentee", met="no", overall=2)
+    card = feedback_card(client.get(u("overview")).content.decode(), intake)
+    assert 'data-feedback="open"' in card
+    assert f'<a href="{u("feedback", intake.pk)}"><strong>3</strong> of 4 students answered' \
+        in card
+    assert feedback.results(intake)["mean_overall"] == 11 / 3 and "overall 3.7 of 5" in card
+    assert "Answers are taken until July 31, 2027." in card
+
+
+def test_the_feedback_cards_cost_the_same_queries_for_any_number_of_intakes(
+        client, coordinator, programme, intake, participant_factory):
+    from wagtail_buddy.models import Intake
+    client.force_login(coordinator)
+    make_pair(participant_factory)
+    feedback.send_due_feedback(END)
+
+    def measure() -> int:
+        client.get(u("overview"))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(u("overview")).status_code == 200
+        return len(queries.captured_queries)
+
+    one = measure()
+    for n in range(3):
+        other = Intake.objects.create(programme=programme, name=f"Other {n}",
+                                      starts_on=intake.starts_on, ends_on=intake.ends_on)
+        make_pair(lambda role, other=other, **kw: participant_factory(role, intake=other, **kw))
+    feedback.send_due_feedback(END)
+    assert measure() == one

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core import mail
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
 # between browser steps, which Django would refuse inside a running loop.
@@ -18,6 +20,14 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+# Live-server tests commit for real and the database is flushed after each one. Playwright's
+# event loop gives the test thread a fresh Django connection wrapper, so serialized rollback
+# cannot restore the migrated rows: ``wagtail_site`` recreates what the tests need, and
+# ``home_page`` puts the shared ``programme`` and ``intake`` fixtures (tests/conftest.py) on
+# it. A journey module says ``pytestmark = [pytest.mark.usefixtures("buddy_cache",
+# "interests"), pytest.mark.django_db(transaction=True)]``.
 
 
 def pytest_collection_modifyitems(items):
@@ -90,3 +100,45 @@ def axe_check():
         assert not report, f"axe-core on {what or page.url}:\n" + "\n".join(report)
 
     return check
+
+
+@pytest.fixture
+def wagtail_site(transactional_db):
+    """The root page, a home page as the default site, and the ISO language rows."""
+    from wagtail.models import Locale, Page, Site
+
+    from wagtail_buddy.vocabulary import ensure_languages
+
+    ensure_languages()
+    Locale.objects.get_or_create(language_code="en")
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root", locale=Locale.objects.get(
+                language_code="en")))
+        home = root.add_child(instance=Page(title="Home", slug="home"))
+        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return site.root_page
+
+
+@pytest.fixture
+def home_page(wagtail_site):
+    """The site as the live-server tests recreate it (an earlier one flushed the database)."""
+    return wagtail_site
+
+
+@pytest.fixture
+def site(live_server, settings, wagtail_site):
+    settings.WAGTAILADMIN_BASE_URL = live_server.url  # links in emails point at the server
+    return live_server.url
+
+
+def last_link(to: str, fragment: str) -> str:
+    """The path of the newest emailed link to ``to`` that contains ``fragment``."""
+    for message in reversed(mail.outbox):
+        if message.to == [to]:
+            links = re.findall(r"https?://[^/\s]+(/[^\s\"'<>]+)", message.body)
+            for link in links:
+                if fragment in link:
+                    return link
+    raise AssertionError(f"no {fragment} link emailed to {to}: {[m.to for m in mail.outbox]}")

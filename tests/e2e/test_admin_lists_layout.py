@@ -15,17 +15,12 @@ import pytest
 
 from tests.conftest import make_coordinator, make_participant
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.models import Match
 from wagtail_buddy.services import decisions, runs
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811 - each live-server test starts from a flushed db
-    return wagtail_site
 
 
 @pytest.fixture

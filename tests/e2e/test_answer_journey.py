@@ -13,23 +13,17 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login, start_run
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from wagtail_buddy.models import Match, Participant
 from wagtail_buddy.services import decisions
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 
 def test_a_student_accepts_and_a_buddy_declines(
-        site, page, phone_page, programme, intake, interests,  # noqa: F811 (fixtures)
+        site, page, phone_page, programme, intake, interests,
         screenshot, axe_check, django_user_model):
     programme.pairing_mode = "both_accept"
     programme.save(update_fields=["pairing_mode"])

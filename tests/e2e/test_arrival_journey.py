@@ -13,19 +13,13 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from wagtail_buddy.models import Arrival, Match
 from wagtail_buddy.services import arrivals, tokens
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 SOON = timezone.localdate() + timedelta(days=4)
 
@@ -40,7 +34,7 @@ def sent(to: str, purpose: str):
             and m.extra_headers.get("X-Buddy-Purpose") == purpose]
 
 
-def test_arrival_pickup_and_the_board(site, page, phone_page, programme, intake,  # noqa: F811
+def test_arrival_pickup_and_the_board(site, page, phone_page, programme, intake,
                                       screenshot, axe_check, django_user_model):
     programme.arrival_places = "Lyon Part-Dieu station\nLyon Saint-Exupéry airport"
     programme.save_revision().publish()

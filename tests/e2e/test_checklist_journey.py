@@ -12,19 +12,13 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from wagtail_buddy.models import ChecklistTick, Match
 from wagtail_buddy.services import checklist, introductions
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 
 def introduced_pair(mentee, mentor, coordinator, weeks_ago: float = 0) -> Match:
@@ -43,7 +37,7 @@ def task_row(phone, name: str):
 
 
 def test_both_students_tick_and_the_coordinator_sees_progress(
-        site, page, phone_page, programme, intake,  # noqa: F811 (fixtures)
+        site, page, phone_page, programme, intake,
         screenshot, axe_check, django_user_model, django_capture_on_commit_callbacks):
     coordinator = make_coordinator(django_user_model, "coordinator", programme)
     lucia = make_participant(intake, "international", first_name="Lucia",

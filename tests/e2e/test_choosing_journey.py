@@ -12,19 +12,13 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from wagtail_buddy.models import Intake, Match
 from wagtail_buddy.services import tokens
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 
 def window(of: Intake, opens: float, closes: float) -> None:
@@ -35,7 +29,7 @@ def window(of: Intake, opens: float, closes: float) -> None:
 
 
 def test_a_buddy_waits_chooses_and_the_student_sees_her_buddy(
-        site, page, phone_page, programme, intake, interests,  # noqa: F811 (fixtures)
+        site, page, phone_page, programme, intake, interests,
         screenshot, axe_check, django_user_model):
     programme.pairing_mode = "choose"
     programme.save_revision().publish()

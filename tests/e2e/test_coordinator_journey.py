@@ -11,17 +11,12 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.models import Match, MatchingRun, Participant
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811 - each live-server test starts from a flushed db
-    return wagtail_site
 
 
 def login(page, base: str, username: str = "coordinator") -> None:

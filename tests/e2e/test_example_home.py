@@ -11,14 +11,13 @@ from home.models import HomePage
 from wagtail.models import Site
 
 from tests.conftest import make_programme
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("BUDDY_SHOTS", "/tmp/buddy-shots"))
 
 
 @pytest.fixture
-def example_home(wagtail_site):  # noqa: F811  (flushed after every live-server test)
+def example_home(wagtail_site):  # the site as recreated (flushed after every test)
     """The demo's shape: an ESN home page as the site root with two programmes under it."""
     home = wagtail_site.get_parent().add_child(instance=HomePage(
         title="ESN Example", slug="esn-home",

@@ -14,25 +14,19 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 (fixtures)
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from tests.pdf_text import pdf_text
 from wagtail_buddy.models import Feedback, Match
 from wagtail_buddy.services import feedback, tokens
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 END = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)  # the intake's end date
 
 
 def test_feedback_answered_certificate_downloaded_results_seen(
-        site, page, phone_page, programme, intake,  # noqa: F811 (fixtures)
+        site, page, phone_page, programme, intake,
         screenshot, axe_check, django_user_model):
     make_coordinator(django_user_model, "coordinator", programme)
     lucia = make_participant(intake, "international", first_name="Lucia",
@@ -87,9 +81,23 @@ def test_feedback_answered_certificate_downloaded_results_seen(
     screenshot(phone, "certificate-page-phone")
     axe_check(phone)
 
-    # The coordinator at 1280 px: figures, charts, the comment, the export.
+    # The coordinator at 375 px and 1280 px: the overview's feedback card links to the
+    # results: figures, charts, the comment, the export.
+    login(phone, site)
+    phone.goto(f"{site}/admin/buddy/")
+    phone.locator(".buddy-feedback-card").get_by_text("of 2 students answered").wait_for()
+    phone.locator(".buddy-feedback-card").scroll_into_view_if_needed()
+    screenshot(phone, "feedback-coordinator-overview-phone")
+    axe_check(phone)
     login(page, site)
-    page.goto(f"{site}/admin/buddy/intake/{intake.pk}/feedback/")
+    page.goto(f"{site}/admin/buddy/")
+    card = page.locator(f'[data-intake="{intake.pk}"] .buddy-feedback-card')
+    assert "1 of 2 students answered · overall 5.0 of 5" in " ".join(card.inner_text().split())
+    card.scroll_into_view_if_needed()
+    screenshot(page, "feedback-coordinator-overview-desktop")
+    axe_check(page)
+    card.get_by_role("link", name="1 of 2 students answered").click()
+    page.wait_for_url(f"{site}/admin/buddy/intake/{intake.pk}/feedback/")
     page.locator("[data-feedback-comments]").get_by_text(
         "Νίκος showed me the whole city!").wait_for()
     assert page.locator("svg.buddy-hbars").count() == 5

@@ -11,19 +11,13 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 - fixtures
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from tests.imports.conftest import csv_bytes
 from wagtail_buddy.models import Participant
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 MESSY = [
     ["Horodateur", "Adresse e-mail", "Wie heißt du?", "Nom", "Langues", "Nationalité",
@@ -46,7 +40,7 @@ def both(page, phone_page, url, name, screenshot, axe_check):
 
 
 def test_coordinator_imports_a_messy_csv_and_a_student_confirms(
-        site, page, phone_page, intake, screenshot, axe_check, django_user_model,  # noqa: F811
+        site, page, phone_page, intake, screenshot, axe_check, django_user_model,
         tmp_path):
     make_coordinator(django_user_model, "coordinator", intake.programme)
     login(page, site)

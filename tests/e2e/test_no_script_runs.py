@@ -12,15 +12,9 @@ from wagtail_buddy.models import Match
 from wagtail_buddy.services import tokens
 
 from .test_coordinator_journey import login
-from .test_student_journey import wagtail_site  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811
-    """The site as the live-server tests recreate it (an earlier one flushed the database)."""
-    return wagtail_site
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '"><img src=x onerror=alert(2)>'

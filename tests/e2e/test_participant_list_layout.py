@@ -13,16 +13,11 @@ import pytest
 
 from tests.conftest import make_coordinator
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401 - a fixture
 from wagtail_buddy.admin.modeladmin import participant_url
 from wagtail_buddy.services.demo import create_demo_participants
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811 - each live-server test starts from a flushed db
-    return wagtail_site
 
 # Words split across lines inside one cell: a word's letters on two different lines.
 MID_WORD_BREAKS = """() => {

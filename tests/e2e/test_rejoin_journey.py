@@ -10,23 +10,17 @@ import pytest
 from django.core import mail
 
 from tests.conftest import make_coordinator, make_participant
+from tests.e2e.conftest import last_link
 from tests.e2e.test_coordinator_journey import login
-from tests.e2e.test_student_journey import (  # noqa: F401 - fixtures
-    intake,
-    interests,
-    last_link,
-    programme,
-    site,
-    wagtail_site,
-)
 from wagtail_buddy.models import Intake, Participant
 from wagtail_buddy.services import rejoin
 
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 
 def test_a_returning_buddy_joins_again_in_two_presses(
-        site, page, phone_page, intake, interests, screenshot, axe_check,  # noqa: F811
+        site, page, phone_page, intake, interests, screenshot, axe_check,
         django_user_model):
     past_intake = Intake.objects.create(programme=intake.programme, name="Autumn 2026",
                                         starts_on=date(2026, 9, 1), ends_on=date(2027, 1, 31),

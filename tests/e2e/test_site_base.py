@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401  (fixture)
 from tests.install.conftest import site_templates  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("BUDDY_SHOTS", "/tmp/buddy-shots"))
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811  (flushed after every live-server test)
-    return wagtail_site
 
 
 def shoot(page, name: str) -> None:

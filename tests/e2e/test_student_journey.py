@@ -7,74 +7,20 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from tests.conftest import make_participant, make_programme
-from wagtail_buddy.models import CheckIn, Intake, Interest, Match, Participant
+from tests.conftest import make_participant
+from tests.e2e.conftest import last_link
+from wagtail_buddy.models import CheckIn, Match, Participant
 from wagtail_buddy.services.checkins import send_due_checkins
 from wagtail_buddy.services.demo import ensure_interests, translate_page
 
-# Live-server tests commit for real and the database is flushed after each one. Playwright's
-# event loop gives the test thread a fresh Django connection wrapper, so serialized rollback
-# cannot restore the migrated rows: ``wagtail_site`` recreates what the tests need.
-pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def wagtail_site(transactional_db):
-    """The root page, a home page as the default site, and the ISO language rows."""
-    from wagtail.models import Locale, Page, Site
-
-    from wagtail_buddy.vocabulary import ensure_languages
-
-    ensure_languages()
-    Locale.objects.get_or_create(language_code="en")
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        root = Page.get_first_root_node() or Page.add_root(
-            instance=Page(title="Root", slug="root", locale=Locale.objects.get(
-                language_code="en")))
-        home = root.add_child(instance=Page(title="Home", slug="home"))
-        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-    return site.root_page
-
-
-@pytest.fixture
-def site(live_server, settings, wagtail_site):
-    settings.WAGTAILADMIN_BASE_URL = live_server.url  # links in emails point at the server
-    return live_server.url
-
-
-@pytest.fixture
-def programme(wagtail_site):
-    return make_programme(wagtail_site)
-
-
-@pytest.fixture
-def intake(programme):
-    return Intake.objects.create(programme=programme, name="Spring 2027",
-                                 starts_on=date(2027, 2, 1), ends_on=date(2027, 7, 1))
-
-
-@pytest.fixture(autouse=True)
-def interests(programme):
-    return [Interest.objects.get_or_create(programme=programme, name=n, slug=n.lower())[0]
-            for n in ["Hiking", "Cinema", "Cooking", "Chess"]]
-
-
-def last_link(to: str, fragment: str) -> str:
-    """The path of the newest emailed link to ``to`` that contains ``fragment``."""
-    for message in reversed(mail.outbox):
-        if message.to == [to]:
-            links = re.findall(r"https?://[^/\s]+(/[^\s\"'<>]+)", message.body)
-            for link in links:
-                if fragment in link:
-                    return link
-    raise AssertionError(f"no {fragment} link emailed to {to}: {[m.to for m in mail.outbox]}")
+pytestmark = [pytest.mark.usefixtures("buddy_cache", "interests"),
+              pytest.mark.django_db(transaction=True)]
 
 
 def both(page, phone_page, url: str, name: str, screenshot, axe_check=None) -> None:

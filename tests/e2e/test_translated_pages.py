@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from wagtail.models import Locale
 
-from tests.e2e.test_student_journey import wagtail_site  # noqa: F401  (fixture)
 from tests.test_translated_copies import (
     COMMITMENT_INTERNATIONAL,
     COMMITMENT_LOCAL,
@@ -21,10 +20,6 @@ from tests.test_translated_copies import (
 pytestmark = [pytest.mark.usefixtures("buddy_cache"), pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("BUDDY_SHOTS", "/tmp/buddy-shots"))
 
-
-@pytest.fixture
-def home_page(wagtail_site):  # noqa: F811  (flushed after every live-server test)
-    return wagtail_site
 
 
 @pytest.fixture

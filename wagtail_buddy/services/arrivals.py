@@ -32,6 +32,8 @@ COMING_DAYS = 14
 PLACE_MAX = 150
 
 ASKED_EMAIL, COVERED_EMAIL, CHANGED_EMAIL = "pickup_asked", "pickup_covered", "arrival_changed"
+#: The student's email when their buddy answers "I can't": the pick-up is on the board.
+DECLINED_EMAIL = "pickup_declined"
 
 AUDIT_ACTIONS = (
     ("wagtail_buddy.arrival_set", gettext_lazy("Give arrival details"),
@@ -182,7 +184,10 @@ def _check_open(arrival: Arrival, version: int, now: datetime) -> None:
 
 def answer(arrival_id: int, buddy: Participant, version: int, will_be_there: bool,
            now: datetime | None = None) -> Arrival:
-    """The introduced buddy's "I'll be there" / "I can't, please ask someone else"."""
+    """The introduced buddy's "I'll be there" / "I can't, please ask someone else".
+
+    "I can't" puts the pick-up on the intake's board (open: the coordinators' arrivals list
+    and overview count it as uncovered) and emails the student so."""
     now = now or timezone.now()
     with transaction.atomic():
         arrival = _locked(arrival_id)
@@ -203,6 +208,10 @@ def answer(arrival_id: int, buddy: Participant, version: int, will_be_there: boo
             arrival.version += 1
             arrival.save(update_fields=["pickup", "covered_by", "covered_at", "version",
                                         "updated_at"])
+            queue_email(arrival.participant, DECLINED_EMAIL,
+                        key=f"{arrival.pk}:{arrival.version}",
+                        context={"arrival_id": arrival.pk, "buddy_id": buddy.pk,
+                                 "links": ["private_url"]})
         audit([arrival.participant, buddy],
               "wagtail_buddy.pickup_yes" if will_be_there else "wagtail_buddy.pickup_no",
               None, data={"arrival": arrival.pk, "buddy": buddy.pk})

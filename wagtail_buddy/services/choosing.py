@@ -11,7 +11,10 @@ A claim is one transaction that locks the buddy's row, then the student's: two b
 pressing at once serialise on the student, and the second finds them taken; one buddy's
 claims serialise on their own row, so the caps (per day, per intake, the buddy's capacity)
 are counted under the lock. The partial unique index "one active match per mentee" is the
-backstop. A claim is a *locked* match with ``source = buddy``: every later run keeps it
+backstop. Every claim first holds its intake row FOR SHARE (claims do not wait for each
+other): a matching run's write waits for the claims in flight and solves again with them
+kept (``services.runs``), and a claim that comes later finds the run active.
+A claim is a *locked* match with ``source = buddy``: every later run keeps it
 (``pool.KEPT``). What it means depends on the mode:
 
 - "buddies choose", and "mixed" without "both accept": the pair is confirmed at once; the
@@ -32,7 +35,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -263,6 +266,18 @@ def _check_window(intake: Intake, now: datetime) -> None:
                                   "students still waiting.")))
 
 
+def _share_intake(buddy_id: int) -> None:
+    """Hold the buddy's intake row FOR SHARE until the claim commits (PostgreSQL; other
+    databases serialise writers anyway). A run's write locks it to see every claim."""
+    if connection.vendor != "postgresql":
+        return
+    intake, person = (connection.ops.quote_name(m._meta.db_table)
+                      for m in (Intake, Participant))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {intake} WHERE id = (SELECT intake_id FROM {person} "
+                       "WHERE id = %s) FOR SHARE", [buddy_id])
+
+
 def _lock_buddy(buddy_id: int) -> Participant:
     buddy = (Participant.objects.select_for_update(of=("self",))
              .select_related("intake__programme").filter(pk=buddy_id).first())
@@ -294,6 +309,7 @@ def claim(buddy_id: int, student_id: int, now: datetime | None = None) -> Match:
     now = now or timezone.now()
     try:
         with transaction.atomic():
+            _share_intake(buddy_id)
             buddy = _lock_buddy(buddy_id)
             intake, programme = buddy.intake, buddy.intake.programme
             _check_window(intake, now)

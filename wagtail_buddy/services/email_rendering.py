@@ -58,6 +58,8 @@ def build_context(email: OutboundEmail) -> dict:
             pk=email.context["arrival_id"]).first()
         context["coverer"] = Participant.objects.filter(
             pk=email.context.get("coverer_id") or 0).first()
+        if "buddy_id" in email.context:  # the buddy who answered "I can't"
+            context["buddy"] = Participant.objects.filter(pk=email.context["buddy_id"]).first()
     return context
 
 

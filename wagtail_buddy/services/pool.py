@@ -104,6 +104,8 @@ class Pool:
     locked: list[tuple[str, str]] = field(default_factory=list)
     forbidden: list[tuple[str, str]] = field(default_factory=list)
     kept_match_ids: list[int] = field(default_factory=list)
+    #: Every kept match of the intake when it was loaded, to see pairs made since.
+    seen_kept: frozenset[int] = frozenset()
     participant_ids: list[int] = field(default_factory=list)
 
 
@@ -151,7 +153,7 @@ def load_pool(intake: Intake) -> Pool:
     )
     rejected = Match.objects.filter(
         intake=intake, status__in=ENDED_BY_COORDINATOR).values_list("mentee_id", "mentor_id")
-    pool = Pool(participant_ids=list(by_pk))
+    pool = Pool(participant_ids=list(by_pk), seen_kept=frozenset(pk for pk, _a, _b in kept))
     taken: set[int] = set()
     load: Counter[int] = Counter()
     for match_pk, mentee_id, mentor_id in kept:

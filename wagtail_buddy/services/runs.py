@@ -10,6 +10,13 @@ can start.
 
 A run starts from the weights and options in ``services.matching_config``; what it keeps
 and never proposes again is decided when the pool is loaded (``services.pool``).
+
+A buddy's claim (``services.choosing``) that began before the run was requested can commit
+while the engine works, on a student the run is about to propose. Claims hold the intake
+row FOR SHARE; the write takes it FOR NO KEY UPDATE, so it waits for claims in flight, then
+compares the intake's kept pairs with the pool's. If pairs appeared (or the "one active
+match per student" index refuses a proposal), nothing is written: the run loads the pool
+again, with those pairs kept, and solves again (``ATTEMPTS`` in all); the run page says so.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from ..matching import InputError, solve
 from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun, Participant
 from .audit import audit
 from .matching_config import clean_config
-from .pool import REPLACED, Pool, chunks, load_pool
+from .pool import KEPT, REPLACED, Pool, chunks, load_pool
 from .queue import enqueue
 from .statuses import refresh_statuses
 
@@ -58,10 +65,21 @@ PHASE_SPAN = {
 }
 #: Seconds between two progress writes (the last one of each phase is always written).
 PROGRESS_INTERVAL = 0.5
+#: Solves of one run when pairs keep appearing while it works (a claim that began before
+#: the run was requested; later claims are refused while a run is active).
+ATTEMPTS = 3
 
 
 class MatchingRunError(Exception):
     """A matching run cannot be started; ``str(exc)`` is a translated message."""
+
+
+class PoolChanged(Exception):
+    """Pairs appeared in the intake while the run worked: solve again with them kept."""
+
+    def __init__(self, appeared: int):
+        self.appeared = appeared
+        super().__init__(f"{appeared} pair(s) appeared while the run worked")
 
 
 class RunAlreadyActive(MatchingRunError):
@@ -181,33 +199,60 @@ def execute_run(run_id: int) -> MatchingRun | None:
         return None
     run = MatchingRun.objects.select_related("intake").get(pk=run_id)
     progress = _Progress(run_id)
-    started = time.perf_counter()
+    appeared = 0
     try:
-        progress("loading", 0.0)
-        pool = load_pool(run.intake)
-        progress("loading", 1.0)
-        loaded = time.perf_counter()
-        config = clean_config(run.config)
-        result = solve(pool.mentees, pool.mentors, weights=config["weights"],
-                       locked=pool.locked, forbidden=pool.forbidden,
-                       spread_load=config["spread_load"], progress=progress)
-        progress("writing", 0.0)
-        _write(run, pool, result, {"load": loaded - started,
-                                   "engine": time.perf_counter() - loaded})
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                _attempt(run, progress, appeared)
+                break
+            except PoolChanged as changed:
+                appeared += changed.appeared
+                logger.info("Matching run %s: %s; solving again", run_id, changed)
+                if attempt == ATTEMPTS:
+                    raise MatchingRunError(str(_(
+                        "Buddies kept choosing students while the run worked, so its "
+                        "proposals were not saved. Close the choosing window or start the "
+                        "run again."))) from None
     except InputError as exc:
         _fail(run_id, str(_("The matching input is invalid: %(error)s") % {"error": exc}))
         raise
     except Exception as exc:
-        _fail(run_id, f"{type(exc).__name__}: {exc}")
+        message = str(exc) if isinstance(exc, MatchingRunError) else \
+            f"{type(exc).__name__}: {exc}"
+        _fail(run_id, message)
         raise
     run.refresh_from_db()
     return run
 
 
-def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> None:
+def _attempt(run: MatchingRun, progress: _Progress, appeared: int) -> None:
+    """Load the pool, solve and write; ``PoolChanged`` if pairs appeared meanwhile."""
+    started = time.perf_counter()
+    progress("loading", 0.0)
+    pool = load_pool(run.intake)
+    progress("loading", 1.0)
+    loaded = time.perf_counter()
+    config = clean_config(run.config)
+    result = solve(pool.mentees, pool.mentors, weights=config["weights"],
+                   locked=pool.locked, forbidden=pool.forbidden,
+                   spread_load=config["spread_load"], progress=progress)
+    progress("writing", 0.0)
+    _write(run, pool, result, {"load": loaded - started,
+                               "engine": time.perf_counter() - loaded}, appeared)
+
+
+def _appeared(intake: Intake, pool: Pool) -> int:
+    """How many kept pairs the intake has that the pool did not (one query)."""
+    now = set(Match.objects.filter(KEPT, intake=intake).values_list("pk", flat=True))
+    return len(now - pool.seen_kept)
+
+
+def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float],
+           appeared: int = 0) -> None:
     """Replace the intake's open proposals with the run's, in one transaction.
 
-    ``timings`` (seconds of load and engine) gets the write's own before it is stored."""
+    ``timings`` (seconds of load and engine) gets the write's own before it is stored;
+    ``appeared``: pairs made while earlier attempts worked (the run page tells)."""
     started = time.perf_counter()
     kept = {(a, b) for a, b in pool.locked}
     new_pairs = [p for p in result.pairs if (p.mentee, p.mentor) not in kept]
@@ -216,20 +261,32 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
             "status", flat=True).first()
         if current != MatchingRun.Status.RUNNING:  # failed by the sweeper meanwhile
             raise MatchingRunError(str(_("The run was stopped before its proposals were saved.")))
+        # Waits for claims in flight (they hold the intake FOR SHARE), keeps new ones out.
+        list(Intake.objects.select_for_update(no_key=True).filter(pk=run.intake_id)
+             .values_list("pk", flat=True))
+        changed = _appeared(run.intake, pool)
+        if changed:
+            raise PoolChanged(changed)
         _delete_replaced(run.intake)
-        Match.objects.bulk_create([
-            Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor), run=run,
-                  status=Match.Status.PROPOSED, source=Match.Source.ENGINE,
-                  score=p.score, breakdown=dict(p.breakdown), evidence=dict(p.evidence))
-            for p in new_pairs
-        ], batch_size=2000)
+        try:
+            with transaction.atomic():
+                Match.objects.bulk_create([
+                    Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor),
+                          run=run, status=Match.Status.PROPOSED, source=Match.Source.ENGINE,
+                          score=p.score, breakdown=dict(p.breakdown),
+                          evidence=dict(p.evidence))
+                    for p in new_pairs
+                ], batch_size=2000)
+        except IntegrityError:  # a pair made without the intake lock: solve again
+            raise PoolChanged(1) from None
         refresh_statuses(pool.participant_ids)
         mark_left_over(result)
         timings = {**timings, "write": time.perf_counter() - started}
         MatchingRun.objects.filter(pk=run.pk).update(
             status=MatchingRun.Status.SUCCEEDED, phase="done", progress=100,
             heartbeat_at=timezone.now(), finished_at=timezone.now(),
-            summary=summarise(pool, result, len(new_pairs), timings),
+            summary={**summarise(pool, result, len(new_pairs), timings),
+                     "appeared": appeared},
         )
 
 

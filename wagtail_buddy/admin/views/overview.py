@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from ...models import MatchingRun
-from ...services import arrivals, choosing
+from ...services import arrivals, choosing, feedback
 from ...services import stats as stats_service
 from ..modeladmin import participant_url
 from .base import BuddyAdminView, url
@@ -41,8 +41,10 @@ class OverviewView(BuddyAdminView):
                                              status=MatchingRun.Status.SUCCEEDED)
                   .order_by().values_list("intake_id", flat=True).distinct())
         chosen = choosing.overview_counts(intakes)  # "buddies choose": the window and claims
+        answers = feedback.overview_counts(intakes)  # end-of-semester feedback, one query
         context["rows"] = [(i, {**summary[i.pk], **run_step(summary[i.pk], i.pk in ran),
-                                "choosing": chosen.get(i.pk)}) for i in intakes]
+                                "choosing": chosen.get(i.pk), "feedback": answers[i.pk]})
+                           for i in intakes]
         arrivals.add_counts(context["rows"])
         context["participants_url"] = participant_url()
         return context
