@@ -3,8 +3,9 @@
 The scoring pass walks the mentee x mentor pairs in row chunks (never the whole matrix) and
 keeps per mentee its ``K`` best eligible mentors (the candidates), the score of the ``K``-th
 (an upper bound of every pair left out, used by the certificate) and its number of feasible
-mentors (for the reason a mentee stays unmatched). The helpers here (chunks, threads,
-forbidden pairs) are shared with the certificate's rescoring.
+mentors (for the reason a mentee stays unmatched). With ``per_mentor`` it also keeps every
+mentor's best few eligible mentees (:class:`MentorLists`), which join the candidates. The
+helpers here (chunks, threads, forbidden pairs) are shared with the certificate's rescoring.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Candidates:
     prune_seconds: float = 0.0  # summed over threads: forbidden pairs, counts, top-k
 
 
+COMPACT_MIN = 1 << 18  # pairs gathered for the mentors' lists before they are compacted
 BLOCK = 32  # columns per block in the blocked top-k selection
 BLOCKED_KEY = np.float32(-1e30)  # key of an ineligible pair: below every real score
 
@@ -136,15 +138,77 @@ def top_k_columns(keys: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(cols, pick, axis=1)
 
 
+class MentorLists:
+    """Every mentor's ``size`` best eligible mentees by score, gathered chunk by chunk.
+
+    The mentees' own lists (their ``K`` best mentors by score) leave out the mentors few
+    mentees rank high; on a congested intake the optimum gives many mentees such a buddy
+    (14 % of the optimal partners at 10k rank outside the top 32 by score), and a first
+    round without them prices those mentors wrongly (at 0 instead of the cardinality
+    weight), so its certificate finds hundreds of violations per mentee. Adding every
+    mentor's best mentees gives the first candidate graph the structure of the full
+    problem (who can be matched, which mentors are contested). Speed only: the bound of
+    the pairs left out stays the mentee's ``K``-th score (fewer pairs are left out).
+
+    A chunk passes on only the pairs above each mentor's current ``size``-th best key
+    (``thr``; a stale value only lets more through), so after the first chunks only a few
+    pairs per chunk are kept and compacted."""
+
+    def __init__(self, size: int, m: int, width: int, dtype: type):
+        self.size, self.m = size, m
+        self.thr = np.full(width, np.inf, dtype)  # padding columns never pass
+        self.thr[:m] = BLOCKED_KEY / 2
+        self.kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pending = 0
+
+    def merge(self, part: tuple | None) -> None:
+        if part is None:
+            return
+        self.kept.append(part)
+        self.pending += len(part[0])
+        if self.pending > max(2 * self.size * self.m, COMPACT_MIN):
+            self._compact()
+
+    def _compact(self) -> None:
+        rows, cols, keys = (np.concatenate([p[i] for p in self.kept]) for i in range(3))
+        kint = keys.astype(np.int64)  # exact integers
+        hi = int(kint.max(initial=0))
+        span = hi - int(kint.min(initial=0)) + 1
+        if span * (self.m + 1) < 2**62:  # one sort on (column, best key first)
+            order = np.argsort(cols * span + (hi - kint))
+        else:
+            order = np.lexsort((-keys, cols))
+        rows, cols, keys = rows[order], cols[order], keys[order]
+        first = np.searchsorted(cols, cols)  # start of each column's run
+        rank = np.arange(len(cols)) - first
+        keep = rank < self.size
+        full = rank == self.size - 1
+        self.thr[cols[full]] = keys[full]
+        self.kept = [(rows[keep], cols[keep], keys[keep])]
+        self.pending = 0
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, cols, scores)`` of the pairs on the lists."""
+        if not self.kept:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty
+        self._compact()
+        rows, cols, keys = self.kept[0]
+        return rows.astype(np.int64), cols.astype(np.int64), keys.astype(np.int64)
+
+
 class _Pass:
     """What every chunk of the scoring pass shares: the mentor factors padded with empty
     (infeasible) mentors to a whole number of groups, and per-thread output buffers, so the
     matrix products write in place instead of allocating ~10 MB per chunk."""
 
-    def __init__(self, model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: int):
+    def __init__(self, model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: int,
+                 per_mentor: int = 0):
         m = len(open_cols)
         self.model, self.forbidden, self.k, self.m = model, forbidden, k, m
         self.width = -(-m // BLOCK) * BLOCK
+        self.lists = (MentorLists(per_mentor, m, self.width, model.dtype) if per_mentor
+                      else None)
         self.B = np.zeros((self.width, model.B.shape[1]), model.B.dtype)
         self.B[:m] = model.B
         self.FB = np.zeros((self.width, model.FB.shape[1]), model.FB.dtype)
@@ -205,7 +269,25 @@ class _Pass:
         bound = np.where(n_elig > k, np.nan_to_num(kth, posinf=0), NEG).astype(np.int64)
         return (rows, counts, bound, np.repeat(rows, valid.sum(axis=1)),
                 part[valid].astype(np.int64), pk[valid].astype(np.int64),
-                t_score, time.perf_counter() - t - t_score)
+                self.column_top(rows, keys), t_score, time.perf_counter() - t - t_score)
+
+    def column_top(self, rows: np.ndarray, keys: np.ndarray) -> tuple | None:
+        """The chunk's pairs that may enter the mentors' lists (see :class:`MentorLists`):
+        those above the lists' thresholds, at most the chunk's ``size`` best per mentor
+        (while the lists fill, in the first chunks, nearly every pair is above)."""
+        lists = self.lists
+        if lists is None:
+            return None
+        above = np.greater(keys, lists.thr, out=self.buffers(len(rows))[2])
+        if len(rows) > lists.size and np.count_nonzero(above) > lists.size * self.width:
+            L = lists.size
+            pick = np.argpartition(keys, len(rows) - L, axis=0)[len(rows) - L :]
+            top = np.take_along_axis(keys, pick, axis=0)
+            ok = top > lists.thr
+            return rows[pick[ok]], np.nonzero(ok)[1], top[ok]
+        flat = np.flatnonzero(above)
+        i, j = np.divmod(flat, self.width)
+        return rows[i], j, keys.reshape(-1)[flat]
 
 
 def score_candidates(
@@ -216,8 +298,11 @@ def score_candidates(
     k: int,
     workers: int,
     report: Callable[[str, float], None],
+    per_mentor: int = 0,
 ) -> Candidates:
-    """Score every free mentee against every mentor once; keep the ``k`` best per mentee."""
+    """Score every free mentee against every mentor once; keep the ``k`` best per mentee
+    and, with ``per_mentor``, also the ``per_mentor`` best eligible mentees of every mentor
+    (see :class:`MentorLists`)."""
     n, m = len(model.enc.mentees), len(model.enc.mentors)
     feasible_count = np.zeros(n, np.int64)
     bound = np.full(n, NEG, np.int64)
@@ -227,25 +312,36 @@ def score_candidates(
     if kk == 0:
         pieces = []
 
-    job = _Pass(model, forbidden, open_cols, kk).top_k
+    scan = _Pass(model, forbidden, open_cols, kk, per_mentor if 0 < kk < m else 0)
+    job, lists = scan.top_k, scan.lists
 
     seconds = [0.0, 0.0]
-    for done, (rows, counts, bnd, rr, cc, ss, t_score, t_prune) in enumerate(
+    for done, (rows, counts, bnd, rr, cc, ss, col_top, t_score, t_prune) in enumerate(
         parallel_map(job, pieces, workers), 1
     ):
+        t = time.perf_counter()
+        if lists is not None:
+            lists.merge(col_top)
         seconds[0] += t_score
-        seconds[1] += t_prune
+        seconds[1] += t_prune + time.perf_counter() - t
         feasible_count[rows] = counts
         bound[rows] = bnd
         parts.append((rr, cc, ss))
         if done % max(1, len(pieces) // 8) == 0:
             report("scoring", done / len(pieces))
     report("scoring", 1.0)
+    if lists is not None:
+        parts.append(lists.edges())
     empty = np.zeros(0, np.int64)
+    rows, cols, scores = (np.concatenate([p[i] for p in parts]) if parts else empty
+                          for i in range(3))
+    if lists is not None:  # a pair on both lists once
+        _, first = np.unique(rows * m + cols, return_index=True)
+        rows, cols, scores = rows[first], cols[first], scores[first]
     return Candidates(
-        rows=np.concatenate([p[0] for p in parts]) if parts else empty,
-        cols=np.concatenate([p[1] for p in parts]) if parts else empty,
-        scores=np.concatenate([p[2] for p in parts]) if parts else empty,
+        rows=rows,
+        cols=cols,
+        scores=scores,
         bound=bound,
         feasible_count=feasible_count,
         score_seconds=seconds[0],

@@ -91,11 +91,17 @@ class ScoreModel:
             self.B = np.zeros((len(enc.mentors), 1), self.dtype)
         self.FA, self.FB = feasibility_factors(enc)
 
-    def block(self, rows: np.ndarray, cols: np.ndarray | None = None):
+    def block(self, rows: np.ndarray, cols: np.ndarray | None = None,
+              factors: tuple[np.ndarray, np.ndarray] | None = None):
         """``(total, feasible)`` for rows x cols (all mentors by default). ``total`` holds
-        exact integers (units of 1/SCALE points) in a float array."""
-        B = self.B if cols is None else self.B[cols]
-        FB = self.FB if cols is None else self.FB[cols]
+        exact integers (units of 1/SCALE points) in a float array. ``factors``: the mentor
+        factors ``(B[cols], FB[cols])`` when the caller already has them (a prefix of
+        factors sorted once, instead of a gather per block)."""
+        if factors is not None:
+            B, FB = factors
+        else:
+            B = self.B if cols is None else self.B[cols]
+            FB = self.FB if cols is None else self.FB[cols]
         total = self.A[rows] @ B.T
         feasible = (self.FA[rows] @ FB.T) > 0.5
         if self.custom:
