@@ -53,6 +53,10 @@ def scale(score: float, weights: Mapping[str, float] | None) -> dict[str, Any]:
 
 
 def _codes(person) -> set[str]:
+    """Language codes: those ``pool.profiles`` read, else the prefetched languages."""
+    codes = getattr(person, "_lang_codes", None)
+    if codes is not None:
+        return set(codes)
     return {lang.code for lang in person.languages.all()}
 
 
@@ -191,26 +195,22 @@ def blocking_rules(mentee, mentor, ended_before: bool = False) -> list[str]:
     return rules
 
 
-def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
+def near_candidates(mentee, k: int = 5, free: list | None = None) -> list[dict[str, Any]]:
     """Buddies with a free place that a hard rule keeps from ``mentee``, closest first.
 
     Closest: the fewest broken rules, then the highest score. A constant number of queries
-    (the buddies with a free place, their profiles, the pairs ended before) and one engine
-    scoring call; the rules themselves are checked in Python for these few people only.
+    (the buddies with a free place as engine profiles, the pairs ended before, the profiles
+    of the ``k`` shown) and one engine scoring call; the rules themselves are checked in
+    Python on the profiles' codes. ``free``: the intake's ``pool.free_mentors``, when the
+    caller has read them already.
     """
-    prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
-                Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
-    mentors = list(Participant.objects.filter(intake=mentee.intake).with_free_places()
-                   .order_by("pk").prefetch_related(*prefetch))
+    mentors = pool.free_mentors(mentee.intake) if free is None else free
     if not mentors:
         return []
     ended = set(Match.objects.filter(
         mentee=mentee, status__in=pool.ENDED_BY_COORDINATOR).values_list(
         "mentor_id", flat=True))
-    me = Participant.objects.prefetch_related(*prefetch).get(pk=mentee.pk)
-    for person in (me, *mentors):
-        person._lang_codes = frozenset(_codes(person))
-        person._interest_codes = frozenset(i.slug for i in person.interests.all())
+    me = pool.profiles(Participant.objects.filter(pk=mentee.pk))[0]
     weights = programme_config(mentee.intake.programme)["weights"]
     scores, _feasible = score_matrix([pool.to_mentee(me)],
                                      [pool.to_mentor(m) for m in mentors], weights=weights)
@@ -222,4 +222,11 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
                          "scale": scale(float(scores[0, j]), weights),
                          "score": float(scores[0, j])})
     rows.sort(key=lambda r: (len(r["rules"]), -r["score"], r["mentor"].pk))
-    return rows[:k]
+    rows = rows[:k]
+    prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
+                Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
+    people = Participant.objects.prefetch_related(*prefetch).in_bulk(
+        [r["mentor"].pk for r in rows])
+    for row in rows:
+        row["mentor"] = people[row["mentor"].pk]
+    return rows

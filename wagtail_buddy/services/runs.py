@@ -30,6 +30,7 @@ from ..conf import buddy_settings
 from ..matching import InputError, solve
 from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun, Participant
 from .audit import audit
+from .bulk import insert_rows
 from .matching_config import clean_config
 from .pool import REPLACED, Pool, chunks, load_pool
 from .queue import enqueue
@@ -217,12 +218,12 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float]) -> N
         if current != MatchingRun.Status.RUNNING:  # failed by the sweeper meanwhile
             raise MatchingRunError(str(_("The run was stopped before its proposals were saved.")))
         _delete_replaced(run.intake)
-        Match.objects.bulk_create([
-            Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor), run=run,
-                  status=Match.Status.PROPOSED, source=Match.Source.ENGINE,
-                  score=p.score, breakdown=dict(p.breakdown), evidence=dict(p.evidence))
+        insert_rows(Match, [
+            {"intake_id": run.intake_id, "mentee_id": int(p.mentee), "mentor_id": int(p.mentor),
+             "run_id": run.pk, "status": Match.Status.PROPOSED, "source": Match.Source.ENGINE,
+             "score": p.score, "breakdown": dict(p.breakdown), "evidence": dict(p.evidence)}
             for p in new_pairs
-        ], batch_size=2000)
+        ])
         refresh_statuses(pool.participant_ids)
         mark_left_over(result)
         timings = {**timings, "write": time.perf_counter() - started}
