@@ -5,12 +5,37 @@ modeladmin URL name appears outside ``admin/modeladmin.py``.
 """
 
 from django import template
+from django_countries import countries
 
+from ..admin.links import reverse_pk
 from ..admin.modeladmin import participant_url as _participant_url
 
 register = template.Library()
 
 
 @register.simple_tag
+def buddy_url(viewname: str, pk: int, *rest) -> str:
+    """``{% url viewname pk ... %}`` for the links of every row of a list (``reverse_pk``)."""
+    return reverse_pk(viewname, pk, *rest)
+
+
+@register.simple_tag
 def participant_url(pk: int | None = None, **query) -> str:
     return _participant_url(pk, **query)
+
+
+@register.filter
+def related(instance, name: str):
+    """``instance.<name>.all()`` from the prefetch cache without building the related
+    manager (``{% for lang in person|related:"languages" %}``: a page lists 200 of them)."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return cache[name] if name in cache else getattr(instance, name).all()
+
+
+@register.filter
+def country_name(instance, name: str = "nationality") -> str:
+    """The name of ``instance``'s country field ``name`` in the active language, from the
+    stored code (no ``Country`` object per read)."""
+    raw = instance.__dict__.get(name)
+    code = raw if isinstance(raw, str) else str(getattr(instance, name) or "")
+    return str(countries.name(code)) if code else ""

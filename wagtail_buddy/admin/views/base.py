@@ -8,12 +8,14 @@ decides both.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.utils import get_valid_next_url_from_request
@@ -65,10 +67,22 @@ def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=No
     Each row's "points / top" is formatted here, as ``floatformat:2`` would: a proposals
     page has 400 of them, and the template's blocktrans and filters were a fifth of it."""
     rows = breakdown_rows(breakdown, weights, mentee, mentor, evidence)
+    language = get_language()
     for row in rows:
         row["points_text"] = gettext("%(points)s / %(top)s") % {
-            "points": floatformat(row["points"], 2), "top": floatformat(row["max"], 2)}
-    return {"score": score, **reasons.scale(score, weights), "rows": rows}
+            "points": two_places(row["points"], language),
+            "top": two_places(row["max"], language)}
+    on_scale = reasons.scale(score, weights)
+    return {"score": score, **on_scale, "rows": rows,
+            "score_text": two_places(float(score), language),
+            "best_text": two_places(float(on_scale["best"]), language)}
+
+
+@lru_cache(maxsize=4096)
+def two_places(value: float, language: str | None) -> str:
+    """``floatformat(value, 2)`` in ``language`` (the active one, passed as the key): a page
+    formats 800 of these, most of them the same few weights and points."""
+    return floatformat(value, 2)
 
 
 class BuddyAccessMixin:
