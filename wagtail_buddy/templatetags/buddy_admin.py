@@ -4,7 +4,11 @@ The participant list is wagtail-modeladmin's; templates reach it through this ta
 modeladmin URL name appears outside ``admin/modeladmin.py``.
 """
 
+from functools import lru_cache
+
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.translation import get_language
 from django_countries import countries
 
 from ..admin.links import reverse_pk
@@ -39,3 +43,17 @@ def country_name(instance, name: str = "nationality") -> str:
     raw = instance.__dict__.get(name)
     code = raw if isinstance(raw, str) else str(getattr(instance, name) or "")
     return str(countries.name(code)) if code else ""
+
+
+@register.filter
+def day_month(value) -> str:
+    """``value|date:"j M"`` (a profile's arrival and availability), formatted once per day
+    and language: a page shows 200 of them, mostly the same few weeks."""
+    if not value:
+        return ""
+    return _day_month(value, get_language())
+
+
+@lru_cache(maxsize=2048)
+def _day_month(value, language: str | None) -> str:
+    return date_filter(value, "j M")
