@@ -50,9 +50,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping], using: str =
             defaults[f.attname] = ""
     connection = connections[using]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    from psycopg.types.json import Jsonb
-
-    # JSON as the field itself would encode it (its ``encoder``, else the json module's).
+    # JSON as the field itself would encode it (its ``encoder``, else the json module's),
+    # sent as text: COPY's text format is parsed by the column's type.
     encoders = {f.attname: partial(json.dumps, cls=f.encoder) for f in fields
                 if isinstance(f, models.JSONField)}
     names = [f.attname for f in fields]
@@ -65,7 +64,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping], using: str =
                 for name in names:
                     value = row[name] if name in row else defaults[name]
                     if name in encoders and value is not None:
-                        value = Jsonb(value, dumps=encoders[name])
+                        value = encoders[name](value)
                     values.append(value)
                 copy.write_row(values)
     return len(rows)
