@@ -32,15 +32,13 @@ def test_engine_crash_leaves_no_proposals(pool, intake, coordinator, monkeypatch
     after the first rows went in) rolls them all back and the run shows the error."""
     from wagtail_buddy.services import runs
 
-    manager_class = type(Match.objects)
-    real_bulk_create = manager_class.bulk_create
+    real_insert = runs.insert_rows  # COPY on PostgreSQL, bulk_create elsewhere
 
-    def crash_midway(self, objs, *args, **kwargs):
-        objs = list(objs)
-        real_bulk_create(self, objs[:2], *args, **kwargs)
+    def crash_midway(model, rows, *args, **kwargs):
+        real_insert(model, rows[:2], *args, **kwargs)
         raise RuntimeError("worker lost its mind mid-write")
 
-    monkeypatch.setattr(manager_class, "bulk_create", crash_midway)
+    monkeypatch.setattr(runs, "insert_rows", crash_midway)
     with django_capture_on_commit_callbacks(execute=True):
         run = runs.start_run(intake.programme, intake, coordinator, {})
     run.refresh_from_db()
@@ -115,17 +113,15 @@ def test_concurrent_starters_make_one_run(postgres_db, intake, coordinator, monk
 
 KILLED_WORKER = """
 import sys, time
-from wagtail_buddy.models import Match
-manager_class = type(Match.objects)
-real_bulk_create = manager_class.bulk_create
+from wagtail_buddy.services import runs
+real_insert = runs.insert_rows  # COPY on PostgreSQL
 
-def hang(self, objs, *args, **kwargs):
-    objs = list(objs)
-    written = real_bulk_create(self, objs[:len(objs) // 2], *args, **kwargs)
-    print("WRITING", len(written), flush=True)  # these rows are in, not yet committed
+def hang(model, rows, *args, **kwargs):
+    written = real_insert(model, rows[:len(rows) // 2], *args, **kwargs)
+    print("WRITING", written, flush=True)  # these rows are in, not yet committed
     time.sleep(600)
 
-manager_class.bulk_create = hang
+runs.insert_rows = hang
 from wagtail_buddy import tasks
 tasks.run_matching(int(sys.argv[1]))
 """

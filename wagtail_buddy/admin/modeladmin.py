@@ -34,6 +34,7 @@ from ..permissions import VIEW
 from ..services import exports, rejoin
 from .access import policy_for
 from .forms import ParticipantBulkForm
+from .links import reverse_pk
 from .paging import DeferredJoinPaginator
 from .params import parse_id, without_nul
 from .participant_filters import (
@@ -310,7 +311,7 @@ def participant_url(pk: int | None = None, **query) -> str:
     URL name or helper is used outside this module.
     """
     if pk is not None:
-        return reverse("wagtail_buddy_participant_modeladmin_inspect", args=[pk])
+        return reverse_pk("wagtail_buddy_participant_modeladmin_inspect", pk)
     url = reverse("wagtail_buddy_participant_modeladmin_index")
     return f"{url}?{urlencode(query)}" if query else url
 

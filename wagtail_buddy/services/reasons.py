@@ -15,11 +15,14 @@ two people's prefetched languages and interests, with no query of its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_countries import countries
 
 from ..matching import DEFAULT_WEIGHTS, score_matrix
@@ -53,6 +56,10 @@ def scale(score: float, weights: Mapping[str, float] | None) -> dict[str, Any]:
 
 
 def _codes(person) -> set[str]:
+    """Language codes: those ``pool.profiles`` read, else the prefetched languages."""
+    codes = getattr(person, "_lang_codes", None)
+    if codes is not None:
+        return set(codes)
     return {lang.code for lang in person.languages.all()}
 
 
@@ -136,6 +143,45 @@ def _words(key: str, value: Any, mentee, mentor, names: Mapping[str, str]) -> st
     return ""
 
 
+#: What of the student a criterion's sentence names besides the evidence (``_words``).
+_SENTENCE_CONTEXT = {
+    "university": lambda mentee: getattr(mentee, "university", ""),
+    "faculty": lambda mentee: getattr(mentee, "faculty", ""),
+    "exchange_country": lambda mentee: str(getattr(mentee, "nationality", "")),
+    "arrival": lambda mentee: getattr(mentee, "arrival_date", None) is None,
+}
+
+
+def _sentence(key: str, value: Any, mentee, mentor, names: Mapping[str, str],
+              language: str | None) -> str:
+    """``_words``, made once per evidence, student detail and language: a proposals page
+    says 400 of these, most of them alike (interests, named from the two people, are
+    always made anew)."""
+    if key == "interests":
+        return _words(key, value, mentee, mentor, names)
+    frozen = tuple(value) if isinstance(value, list) else value
+    context = _SENTENCE_CONTEXT[key](mentee) if key in _SENTENCE_CONTEXT else None
+    try:
+        return _sentence_of(key, frozen, context, language)
+    except TypeError:  # evidence that cannot be a key (not the engine's)
+        return _words(key, value, mentee, mentor, names)
+
+
+@lru_cache(maxsize=4096)
+def _sentence_of(key: str, value: Any, context: Any, language: str | None) -> str:
+    student = SimpleNamespace(
+        university=context if key == "university" else "",
+        faculty=context if key == "faculty" else "",
+        nationality=context if key == "exchange_country" else "",
+        arrival_date=None if key == "arrival" and context else date.min)
+    return _words(key, list(value) if isinstance(value, tuple) else value, student, None, {})
+
+
+@lru_cache(maxsize=256)
+def _label(key: str, language: str | None) -> str:
+    return criterion_label(key)
+
+
 def explain(breakdown: Mapping[str, float] | None, weights: Mapping[str, float] | None,
             evidence: Mapping[str, Any] | None = None, mentee=None, mentor=None,
             ) -> list[dict[str, Any]]:
@@ -152,12 +198,13 @@ def explain(breakdown: Mapping[str, float] | None, weights: Mapping[str, float] 
         if person is not None:
             names.update(_interests(person))
     rows = []
+    language = get_language()
     for key, points in (breakdown or {}).items():
         top = max(0.0, float(merged.get(key) or 0))
-        words = (_words(key, evidence.get(key), mentee, mentor, names)
+        words = (_sentence(key, evidence.get(key), mentee, mentor, names, language)
                  if evidence is not None and key in evidence else "")
         rows.append({
-            "key": key, "label": criterion_label(key), "points": float(points), "max": top,
+            "key": key, "label": _label(key, language), "points": float(points), "max": top,
             "width": max(0, min(100, round(100 * float(points) / top))) if top else 0,
             "words": words,
         })
@@ -191,26 +238,22 @@ def blocking_rules(mentee, mentor, ended_before: bool = False) -> list[str]:
     return rules
 
 
-def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
+def near_candidates(mentee, k: int = 5, free: list | None = None) -> list[dict[str, Any]]:
     """Buddies with a free place that a hard rule keeps from ``mentee``, closest first.
 
     Closest: the fewest broken rules, then the highest score. A constant number of queries
-    (the buddies with a free place, their profiles, the pairs ended before) and one engine
-    scoring call; the rules themselves are checked in Python for these few people only.
+    (the buddies with a free place as engine profiles, the pairs ended before, the profiles
+    of the ``k`` shown) and one engine scoring call; the rules themselves are checked in
+    Python on the profiles' codes. ``free``: the intake's ``pool.free_mentors``, when the
+    caller has read them already.
     """
-    prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
-                Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
-    mentors = list(Participant.objects.filter(intake=mentee.intake).with_free_places()
-                   .order_by("pk").prefetch_related(*prefetch))
+    mentors = pool.free_mentors(mentee.intake) if free is None else free
     if not mentors:
         return []
     ended = set(Match.objects.filter(
         mentee=mentee, status__in=pool.ENDED_BY_COORDINATOR).values_list(
         "mentor_id", flat=True))
-    me = Participant.objects.prefetch_related(*prefetch).get(pk=mentee.pk)
-    for person in (me, *mentors):
-        person._lang_codes = frozenset(_codes(person))
-        person._interest_codes = frozenset(i.slug for i in person.interests.all())
+    me = pool.profiles(Participant.objects.filter(pk=mentee.pk))[0]
     weights = programme_config(mentee.intake.programme)["weights"]
     scores, _feasible = score_matrix([pool.to_mentee(me)],
                                      [pool.to_mentor(m) for m in mentors], weights=weights)
@@ -222,4 +265,11 @@ def near_candidates(mentee, k: int = 5) -> list[dict[str, Any]]:
                          "scale": scale(float(scores[0, j]), weights),
                          "score": float(scores[0, j])})
     rows.sort(key=lambda r: (len(r["rules"]), -r["score"], r["mentor"].pk))
-    return rows[:k]
+    rows = rows[:k]
+    prefetch = [Prefetch("languages", queryset=Language.objects.only("code")),
+                Prefetch("interests", queryset=Interest.objects.only("pk", "name", "slug"))]
+    people = Participant.objects.prefetch_related(*prefetch).in_bulk(
+        [r["mentor"].pk for r in rows])
+    for row in rows:
+        row["mentor"] = people[row["mentor"].pk]
+    return rows

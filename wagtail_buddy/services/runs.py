@@ -37,6 +37,7 @@ from ..conf import buddy_settings
 from ..matching import InputError, solve
 from ..models import BuddyProgrammePage, CheckIn, Intake, Match, MatchingRun, Participant
 from .audit import audit
+from .bulk import insert_rows
 from .matching_config import clean_config
 from .pool import KEPT, REPLACED, Pool, chunks, load_pool
 from .queue import enqueue
@@ -270,13 +271,14 @@ def _write(run: MatchingRun, pool: Pool, result, timings: dict[str, float],
         _delete_replaced(run.intake)
         try:
             with transaction.atomic():
-                Match.objects.bulk_create([
-                    Match(intake=run.intake, mentee_id=int(p.mentee), mentor_id=int(p.mentor),
-                          run=run, status=Match.Status.PROPOSED, source=Match.Source.ENGINE,
-                          score=p.score, breakdown=dict(p.breakdown),
-                          evidence=dict(p.evidence))
+                insert_rows(Match, [
+                    {"intake_id": run.intake_id, "mentee_id": int(p.mentee),
+                     "mentor_id": int(p.mentor), "run_id": run.pk,
+                     "status": Match.Status.PROPOSED, "source": Match.Source.ENGINE,
+                     "score": p.score, "breakdown": dict(p.breakdown),
+                     "evidence": dict(p.evidence)}
                     for p in new_pairs
-                ], batch_size=2000)
+                ])
         except IntegrityError:  # a pair made without the intake lock: solve again
             raise PoolChanged(1) from None
         refresh_statuses(pool.participant_ids)

@@ -4,13 +4,56 @@ The participant list is wagtail-modeladmin's; templates reach it through this ta
 modeladmin URL name appears outside ``admin/modeladmin.py``.
 """
 
-from django import template
+from functools import lru_cache
 
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.translation import get_language
+from django_countries import countries
+
+from ..admin.links import reverse_pk
 from ..admin.modeladmin import participant_url as _participant_url
 
 register = template.Library()
 
 
 @register.simple_tag
+def buddy_url(viewname: str, pk: int, *rest) -> str:
+    """``{% url viewname pk ... %}`` for the links of every row of a list (``reverse_pk``)."""
+    return reverse_pk(viewname, pk, *rest)
+
+
+@register.simple_tag
 def participant_url(pk: int | None = None, **query) -> str:
     return _participant_url(pk, **query)
+
+
+@register.filter
+def related(instance, name: str):
+    """``instance.<name>.all()`` from the prefetch cache without building the related
+    manager (``{% for lang in person|related:"languages" %}``: a page lists 200 of them)."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return cache[name] if name in cache else getattr(instance, name).all()
+
+
+@register.filter
+def country_name(instance, name: str = "nationality") -> str:
+    """The name of ``instance``'s country field ``name`` in the active language, from the
+    stored code (no ``Country`` object per read)."""
+    raw = instance.__dict__.get(name)
+    code = raw if isinstance(raw, str) else str(getattr(instance, name) or "")
+    return str(countries.name(code)) if code else ""
+
+
+@register.filter
+def day_month(value) -> str:
+    """``value|date:"j M"`` (a profile's arrival and availability), formatted once per day
+    and language: a page shows 200 of them, mostly the same few weeks."""
+    if not value:
+        return ""
+    return _day_month(value, get_language())
+
+
+@lru_cache(maxsize=2048)
+def _day_month(value, language: str | None) -> str:
+    return date_filter(value, "j M")

@@ -8,12 +8,14 @@ decides both.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.utils import get_valid_next_url_from_request
@@ -24,7 +26,6 @@ from ...content_security import add_policy
 from ...models import Intake, Interest, Language, Participant
 from ...permissions import MANAGE, MATCH, VIEW
 from ...services import matching_config, reasons
-from ...services import pool as pool_service
 from ..access import ProgrammePolicy, policy_for
 from ..modeladmin import participant_url
 from ..params import without_nul
@@ -66,10 +67,22 @@ def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=No
     Each row's "points / top" is formatted here, as ``floatformat:2`` would: a proposals
     page has 400 of them, and the template's blocktrans and filters were a fifth of it."""
     rows = breakdown_rows(breakdown, weights, mentee, mentor, evidence)
+    language = get_language()
     for row in rows:
         row["points_text"] = gettext("%(points)s / %(top)s") % {
-            "points": floatformat(row["points"], 2), "top": floatformat(row["max"], 2)}
-    return {"score": score, **reasons.scale(score, weights), "rows": rows}
+            "points": two_places(row["points"], language),
+            "top": two_places(row["max"], language)}
+    on_scale = reasons.scale(score, weights)
+    return {"score": score, **on_scale, "rows": rows,
+            "score_text": two_places(float(score), language),
+            "best_text": two_places(float(on_scale["best"]), language)}
+
+
+@lru_cache(maxsize=4096)
+def two_places(value: float, language: str | None) -> str:
+    """``floatformat(value, 2)`` in ``language`` (the active one, passed as the key): a page
+    formats 800 of these, most of them the same few weights and points."""
+    return floatformat(value, 2)
 
 
 class BuddyAccessMixin:
@@ -161,13 +174,14 @@ class IntakeMixin:
 
 
 def suggestion_context(intake: Intake, pairs, mentee=None) -> dict:
-    """Suggestions with their mentors loaded (2 + 2 queries) and breakdown bars."""
+    """Suggestions with their mentors and free places loaded (1 + 2 queries) and
+    breakdown bars."""
     ids = [int(p.mentor) for p in pairs]
-    mentors = {m.pk: m for m in Participant.objects.filter(pk__in=ids).prefetch_related(
-        *profile_prefetch())}
-    spare = pool_service.spare_capacity(intake)
+    mentors = {m.pk: m for m in Participant.objects.filter(pk__in=ids).free_places()
+               .prefetch_related(*profile_prefetch())}
     weights = matching_config.programme_config(intake.programme)["weights"]
     return {"suggestions": [
-        {"pair": p, "mentor": mentors[int(p.mentor)], "spare": spare.get(p.mentor, 0),
+        {"pair": p, "mentor": mentors[int(p.mentor)],
+         "spare": max(0, mentors[int(p.mentor)].free),
          "scored": scored(p.score, p.breakdown, weights, mentee, mentors[int(p.mentor)])}
         for p in pairs if int(p.mentor) in mentors]}

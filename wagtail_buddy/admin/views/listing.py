@@ -9,7 +9,7 @@ search and filters refresh the results only (``index_results_url``). Each list l
 from __future__ import annotations
 
 from django.middleware.csrf import get_token
-from wagtail.admin.ui.tables import Column, Table
+from wagtail.admin.ui.tables import BaseColumn, Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
 from ...permissions import MATCH
@@ -34,7 +34,9 @@ class TemplateColumn(Column):
             self.header_template_name = "wagtail_buddy/admin/cells/hidden_header.html"
 
     def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
+        # The base column's context: the cell templates read ``instance``, never the
+        # ``value`` that ``Column`` would compute (and stringify) for every cell.
+        context = BaseColumn.get_cell_context_data(self, instance, parent_context)
         context.update(getattr(parent_context["table"], "cell_context", {}))
         return context
 

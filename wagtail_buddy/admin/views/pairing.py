@@ -133,9 +133,11 @@ class PairView(BuddyAdminView):
         active = Match.objects.filter(mentee=self.mentee, status__in=Match.ACTIVE).first()
         context["active_match"] = active
         if active is None:
+            free = pool_service.free_mentors(self.intake)  # read once for both lists
             context.update(suggestion_context(
-                self.intake, pool_service.suggestions(self.mentee, k=5), self.mentee))
-            context["near"] = reasons.near_candidates(self.mentee)
+                self.intake, pool_service.suggestions(self.mentee, k=5, free=free),
+                self.mentee))
+            context["near"] = reasons.near_candidates(self.mentee, free=free)
             context["override_form"] = getattr(self, "override_form", None) \
                 or forms.PairAnywayForm()
         context["action_url"] = url("pair", self.mentee.pk)
