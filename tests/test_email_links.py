@@ -78,3 +78,21 @@ def test_a_batch_resolves_the_page_once(home_page, django_assert_max_num_queries
         contexts = [email_rendering.build_context(row) for row in rows[1:]]
     assert all(c["confirm_url"].startswith("https://lyon.example.org/buddy-batch/")
                for c in contexts)
+
+
+@pytest.mark.parametrize("link", ["confirmation_url", "private_url", "checkin_url",
+                                  "feedback_url", "answer_url", "invitation_url", "rejoin_url"])
+def test_every_emailed_link_of_a_french_student_is_french(home_page, settings, link):
+    """Every link an email carries (check-in, feedback, answer, arrival and checklist emails
+    link the private page) opens under the student's language prefix, on a route of the page."""
+    settings.WAGTAIL_I18N_ENABLED = True
+    programme = make_programme(home_page, slug="buddy-fr")
+    intake = intake_of(programme)
+    person = make_participant(intake, preferred_language="fr")
+    make = getattr(tokens, link)
+    url = make(person) if link in ("confirmation_url", "private_url", "invitation_url") \
+        else make(person, intake.pk)
+    assert url.startswith("http://localhost/fr/buddy-fr/"), url
+    view, _args, kwargs = programme.specific.resolve_subpage(
+        url.removeprefix("http://localhost/fr/buddy-fr"))
+    assert kwargs["token"] and callable(view)
