@@ -14,7 +14,15 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wagtail_buddy.models import BuddyLogEntry, Match, MatchingRun, OutboundEmail, Participant
+from tests.conftest import make_participant, make_programme
+from wagtail_buddy.models import (
+    BuddyLogEntry,
+    Intake,
+    Match,
+    MatchingRun,
+    OutboundEmail,
+    Participant,
+)
 from wagtail_buddy.services import answers, choosing, lifecycle, runs, tokens
 from wagtail_buddy.services.email_rendering import render_email
 
@@ -420,3 +428,26 @@ def test_claims_never_pass_a_cap_or_take_a_student_twice(choose, intake, partici
         assert Match.objects.filter(mentor=buddies[b]).count() == granted[b] <= limit[b]
     mentees = list(Match.objects.values_list("mentee_id", flat=True))
     assert len(mentees) == len(set(mentees)) == len(taken)
+
+
+def test_a_second_section_on_the_same_site_keeps_its_students(choose, people, home_page,
+                                                              client):
+    """Two sections choosing at once on one site: a buddy sees and claims only their own
+    section's students; a forged id from the other section is refused and changes nothing."""
+    other = make_programme(home_page, title="Lyon")
+    other.pairing_mode = "choose"
+    other.save(update_fields=["pairing_mode"])
+    lyon = open_window(Intake.objects.create(
+        programme=other, name="Spring 2027", starts_on=date(2027, 2, 1),
+        ends_on=date(2027, 7, 1), signup_open=True))
+    zoe = make_participant(lyon, "international", first_name="Zoe", languages=("en",))
+    lyon_buddy = make_participant(lyon, "local", first_name="Luc", languages=("en",))
+    body = client.get(private_url(choose, people["buddy"])).content.decode()
+    assert "Ana" in body and "Zoe" not in body
+    assert "Zoe" in client.get(private_url(other, lyon_buddy)).content.decode()
+    with pytest.raises(choosing.ChoosingError, match="no longer in the programme"):
+        choosing.claim(people["buddy"].pk, zoe.pk)
+    response = client.post(choose_url(choose, people["buddy"]), {"student": zoe.pk})
+    assert response.status_code == 409 and not Match.objects.exists()
+    choosing.claim(lyon_buddy.pk, zoe.pk)
+    assert Match.objects.get().intake == lyon
