@@ -57,9 +57,21 @@ def lists(intake) -> dict[str, str]:
             "introductions": f"{base}/introductions/?show=all"}
 
 
+# Tabs not wholly inside the tab bar (cut off by its sideways scroll).
+TABS_CUT = """() => {
+  const bar = document.querySelector('.buddy-tabs').getBoundingClientRect();
+  return [...document.querySelectorAll('.buddy-tab')].filter(tab => {
+    const box = tab.getBoundingClientRect();
+    return box.right > bar.right + 1 || box.left < bar.left - 1;
+  }).map(tab => tab.textContent.trim());
+}"""
+
+
 def check_page(page, screenshot, axe_check, name: str, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width, \
         f"{name} scrolls sideways at {width}px"
+    if width >= 1280:  # a phone scrolls the tabs sideways; a desktop shows every one
+        assert page.evaluate(TABS_CUT) == [], f"{name}: tabs cut off at {width}px"
     assert page.locator("#listing-results table.listing tbody tr").count() > 0, name
     assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", page.inner_text("#listing-results")), \
         f"{name}: a US-style date"
