@@ -12,7 +12,9 @@ from django_q.models import Schedule
 
 from tests.conftest import make_participant, make_programme
 from wagtail_buddy import tasks
-from wagtail_buddy.models import CheckIn, Intake, IntakeStats, Match, OutboundEmail, Participant
+from wagtail_buddy.models import (
+    CheckIn, Feedback, Intake, IntakeStats, Match, OutboundEmail, Participant,
+)
 from wagtail_buddy.services import maintenance
 from wagtail_buddy.services.emails import queue_email
 
@@ -106,14 +108,20 @@ def old_people(old_intake, interests):
     CheckIn.objects.create(match=matches[1], participant=mentees[1], answer="met", rating=4)
     CheckIn.objects.create(match=matches[2], participant=mentor, answer="no_contact")
     queue_email(mentees[0], "introduction", context={"match_id": matches[0].pk})
+    # Two feedback answers and one request never answered (no answer to delete).
+    Feedback.objects.create(match=matches[0], participant=mentees[0], met="yes", overall=5,
+                            answered_at=timezone.now())
+    Feedback.objects.create(match=matches[0], participant=mentor, met="yes", overall=4,
+                            comment="<b>great</b>", answered_at=timezone.now())
+    Feedback.objects.create(match=matches[1], participant=mentees[1], sent_at=timezone.now())
     return [*mentees, mentor, withdrawn]
 
 
 def test_apply_retention(old_intake, old_people, intake, participant_factory):
     current = participant_factory()
     plan = maintenance.retention_plan()
-    assert [(i.intake, i.participants, i.matches, i.checkins, i.emails) for i in plan.items] \
-        == [(old_intake, 5, 3, 3, 1)]
+    assert [(i.intake, i.participants, i.matches, i.checkins, i.feedback, i.emails)
+            for i in plan.items] == [(old_intake, 5, 3, 3, 2, 1)]
     assert maintenance.apply_retention(dry_run=True) == 5
     assert Participant.objects.filter(intake=old_intake).count() == 5
 
@@ -121,6 +129,7 @@ def test_apply_retention(old_intake, old_people, intake, participant_factory):
     assert not Participant.objects.filter(intake=old_intake).exists()
     assert not Match.objects.filter(intake=old_intake).exists()
     assert not CheckIn.objects.exists() and not OutboundEmail.objects.exists()
+    assert not Feedback.objects.exists()
     assert list(Participant.objects.values_list("pk", flat=True)) == [current.pk]
     stats = IntakeStats.objects.get(intake=old_intake)
     assert stats.personal_data_deleted_at is not None
@@ -133,8 +142,8 @@ def test_apply_retention(old_intake, old_people, intake, participant_factory):
         "average_match_score": 0.7,
         "checkin_answers": {"met": 2, "no_contact": 1},
         "average_checkin_rating": 4.5,
-        "feedback_met": {},
-        "average_feedback_overall": None,
+        "feedback_met": {"yes": 2},
+        "average_feedback_overall": 4.5,
     }
     assert maintenance.apply_retention() == 0  # nothing left to do
 
@@ -171,7 +180,8 @@ def test_buddy_purge_dry_run_and_real(signups, old_intake, old_people):
     text = out.getvalue()
     assert "Would delete 1 unconfirmed sign-up(s) older than 7 day(s)." in text
     assert "Would delete the personal data of intake “Spring 2024”" in text
-    assert "5 participant(s), 3 match(es), 3 check-in(s), 1 email(s)" in text
+    assert ("5 participant(s), 3 match(es), 3 check-in(s), 2 feedback answer(s), 1 email(s)"
+            in text)
     assert "Dry run: nothing was changed." in text
     assert Participant.objects.count() == 10
 

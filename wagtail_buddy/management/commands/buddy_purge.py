@@ -36,13 +36,14 @@ class Command(BaseCommand):
             write(
                 _("%(verb)s the personal data of intake “%(intake)s” (%(programme)s, ended "
                   "%(ended)s): %(participants)d participant(s), %(matches)d match(es), "
-                  "%(checkins)d check-in(s), %(emails)d email(s); aggregate statistics are "
-                  "kept.") % {
+                  "%(checkins)d check-in(s), %(feedback)d feedback answer(s), %(emails)d "
+                  "email(s); aggregate statistics are kept.") % {
                     "verb": verb, "intake": item.intake.name,
                     "programme": item.intake.programme.title,
                     "ended": item.intake.ends_on.isoformat(),
                     "participants": item.participants, "matches": item.matches,
-                    "checkins": item.checkins, "emails": item.emails,
+                    "checkins": item.checkins, "feedback": item.feedback,
+                    "emails": item.emails,
                 }
             )
         if dry_run:
