@@ -156,3 +156,37 @@ def test_killed_worker_leaves_no_proposals_and_is_failed(postgres_db, pool, inta
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.FAILED and run.error
     assert not active_runs(intake).exists()
+
+
+def test_run_fails_clearly_when_pairs_keep_appearing(pool, intake, coordinator, monkeypatch,
+                                                     django_capture_on_commit_callbacks):
+    """Each attempt sees a new pair committed while the engine worked (a buddy's claim that
+    was in flight when Run was pressed): after ``ATTEMPTS`` solves the run fails with a
+    message saying why and what to do, writes no proposal, and every such pair stands."""
+    from wagtail_buddy.services import runs
+
+    mentees, mentors = pool
+    real_solve = runs.solve
+    made = []
+
+    def a_claim_commits_meanwhile(*args, **kwargs):
+        result = real_solve(*args, **kwargs)
+        student, buddy = mentees[len(made)], mentors[len(made)]
+        made.append(Match.objects.create(intake=intake, mentee=student, mentor=buddy,
+                                         status="confirmed", source="buddy", locked=True))
+        return result
+
+    monkeypatch.setattr(runs, "solve", a_claim_commits_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(intake.programme, intake, coordinator, {})
+    run.refresh_from_db()
+    if run.is_active:  # started but not executed inline: run it as the worker would
+        with pytest.raises(runs.MatchingRunError):
+            tasks.run_matching(run.pk)
+        run.refresh_from_db()
+    assert len(made) == runs.ATTEMPTS == 3
+    assert run.status == MatchingRun.Status.FAILED and run.finished_at is not None
+    assert "Buddies kept choosing students while the run worked" in run.error
+    assert not Match.objects.filter(intake=intake, source="engine").exists()
+    assert set(Match.objects.filter(intake=intake).values_list("pk", flat=True)) \
+        == {m.pk for m in made}
