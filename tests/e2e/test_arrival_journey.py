@@ -121,3 +121,9 @@ def test_arrival_pickup_and_the_board(site, page, phone_page, programme, intake,
     assert "on the pick-up board" in body and "Perrache" in body
     screenshot(page, "arrival-coordinator-list-desktop")
     axe_check(page)
+    # The same list on a phone: every tab in reach, the table scrolls inside its frame.
+    login(phone, site)
+    phone.goto(f"{site}/admin/buddy/intake/{intake.pk}/arrivals/")
+    phone.locator("tr[data-participant]").first.wait_for()
+    screenshot(phone, "arrival-coordinator-list-phone")
+    axe_check(phone)

@@ -107,3 +107,8 @@ def test_both_students_tick_and_the_coordinator_sees_progress(
     assert page.locator("tr[data-match]").count() == 2
     screenshot(page, "checklist-coordinator-progress-desktop")
     axe_check(page)
+    login(phone, site)
+    phone.goto(page.url)
+    phone.locator(f'tr[data-match="{pair.pk}"]').get_by_text("4 of 7 done").wait_for()
+    screenshot(phone, "checklist-coordinator-progress-phone")
+    axe_check(phone)

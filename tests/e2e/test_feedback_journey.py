@@ -105,6 +105,11 @@ def test_feedback_answered_certificate_downloaded_results_seen(
     axe_check(page)
     page.locator("[data-feedback-comments]").scroll_into_view_if_needed()
     screenshot(page, "feedback-coordinator-comments-desktop")
+    phone.goto(page.url)
+    phone.locator("[data-feedback-comments]").get_by_text(
+        "Νίκος showed me the whole city!").wait_for()
+    screenshot(phone, "feedback-coordinator-phone")
+    axe_check(phone)
     with page.expect_download() as download:
         page.locator("[data-feedback-export]").click()
     sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
