@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ...models import Match
 from ...services import checklist
 from ..filters import ChecklistFilterSet
-from .listing import BuddyListingView, TemplateColumn
+from .listing import BuddyListingView, TemplateColumn, pair_columns
 
 
 class ChecklistView(BuddyListingView):
@@ -25,10 +25,7 @@ class ChecklistView(BuddyListingView):
     default_ordering = "n_done"
     row_data = {"match": "pk"}
     columns = [
-        TemplateColumn("mentee", "wagtail_buddy/admin/cells/contact_mentee.html",
-                       label=_("International student"), sort_key="mentee__last_name"),
-        TemplateColumn("mentor", "wagtail_buddy/admin/cells/contact_mentor.html",
-                       label=_("Local buddy"), sort_key="mentor__last_name"),
+        *pair_columns(),
         TemplateColumn("progress", "wagtail_buddy/admin/cells/checklist_progress.html",
                        label=_("Checklist"), sort_key="n_done"),
         TemplateColumn("introduced", "wagtail_buddy/admin/cells/checklist_dates.html",

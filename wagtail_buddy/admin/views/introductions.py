@@ -12,7 +12,7 @@ from ...services import introductions
 from ..filters import IntroductionFilterSet
 from ..params import parse_ids
 from .base import url
-from .listing import BuddyListingView, TemplateColumn
+from .listing import BuddyListingView, TemplateColumn, pair_columns
 
 
 class IntroductionsView(BuddyListingView):
@@ -29,10 +29,7 @@ class IntroductionsView(BuddyListingView):
     columns = [
         TemplateColumn("select", "wagtail_buddy/admin/cells/select_introduction.html",
                        label=_("Select"), label_hidden=True, classname="buddy-select-col"),
-        TemplateColumn("mentee", "wagtail_buddy/admin/cells/contact_mentee.html",
-                       label=_("International student"), sort_key="mentee__last_name"),
-        TemplateColumn("mentor", "wagtail_buddy/admin/cells/contact_mentor.html",
-                       label=_("Local buddy"), sort_key="mentor__last_name"),
+        *pair_columns(),
         TemplateColumn("introduction", "wagtail_buddy/admin/cells/introduction.html",
                        label=_("Introduction"), sort_key="introduced_at"),
         TemplateColumn("actions", "wagtail_buddy/admin/cells/introduction_actions.html",

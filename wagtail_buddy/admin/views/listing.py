@@ -9,6 +9,7 @@ search and filters refresh the results only (``index_results_url``). Each list l
 from __future__ import annotations
 
 from django.middleware.csrf import get_token
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BaseColumn, Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
@@ -39,6 +40,17 @@ class TemplateColumn(Column):
         context = BaseColumn.get_cell_context_data(self, instance, parent_context)
         context.update(getattr(parent_context["table"], "cell_context", {}))
         return context
+
+
+def pair_columns() -> list[TemplateColumn]:
+    """The two students of a pair with their contact, sortable by last name: the columns
+    every list of pairs opens with."""
+    return [
+        TemplateColumn("mentee", "wagtail_buddy/admin/cells/contact_mentee.html",
+                       label=_("International student"), sort_key="mentee__last_name"),
+        TemplateColumn("mentor", "wagtail_buddy/admin/cells/contact_mentor.html",
+                       label=_("Local buddy"), sort_key="mentor__last_name"),
+    ]
 
 
 class BuddyTable(Table):
