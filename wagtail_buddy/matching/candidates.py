@@ -198,9 +198,9 @@ class MentorLists:
 
 
 class _Pass:
-    """What every chunk of the scoring pass shares: the mentor factors padded with empty
-    (infeasible) mentors to a whole number of groups, and per-thread output buffers, so the
-    matrix products write in place instead of allocating ~10 MB per chunk."""
+    """What every chunk of the scoring pass shares: the transposed mentor factors padded
+    with empty (infeasible) mentors to a whole number of groups, and per-thread buffers for
+    the masks, so that only the two products allocate per chunk."""
 
     def __init__(self, model: ScoreModel, forbidden: Forbidden, open_cols: np.ndarray, k: int,
                  per_mentor: int = 0):
@@ -209,10 +209,10 @@ class _Pass:
         self.width = -(-m // BLOCK) * BLOCK
         self.lists = (MentorLists(per_mentor, m, self.width, model.dtype) if per_mentor
                       else None)
-        self.B = np.zeros((self.width, model.B.shape[1]), model.B.dtype)
-        self.B[:m] = model.B
-        self.FB = np.zeros((self.width, model.FB.shape[1]), model.FB.dtype)
-        self.FB[:m] = model.FB
+        self.BT = np.zeros((model.BT.shape[0], self.width), model.BT.dtype)
+        self.BT[:, :m] = model.BT
+        self.FBT = np.zeros((model.FBT.shape[0], self.width), model.FBT.dtype)
+        self.FBT[:, :m] = model.FBT
         self.closed = np.ones(self.width, bool)
         self.closed[:m] = ~open_cols
         self.any_closed = bool(self.closed[:m].any())
@@ -237,8 +237,7 @@ class _Pass:
             fval[:] = 0
             fval[:, : self.m] = feas
         else:
-            np.matmul(self.model.A[rows], self.B.T, out=total)
-            np.matmul(self.model.FA[rows], self.FB.T, out=fval)
+            total, fval = self.model.products(rows, self.BT, self.FBT)
         np.less(fval, 0.5, out=blocked)
         blocked[self.forbidden.in_block(rows)] = True
         return total, blocked

@@ -129,7 +129,8 @@ def _rescore_jobs(p: Problem, slack: Slack, u: np.ndarray, V: np.ndarray) -> lis
         ncols = ncols_all[need]
         width = int(ncols[-1])
         model = p.model
-        sorted_b = None if model.custom else (model.B[by_w[:width]], model.FB[by_w[:width]])
+        sorted_b = None if model.custom else (np.ascontiguousarray(model.BT[:, by_w[:width]]),
+                                              np.ascontiguousarray(model.FBT[:, by_w[:width]]))
         s = 0
         while s < len(need):
             e = s + 1
@@ -138,7 +139,7 @@ def _rescore_jobs(p: Problem, slack: Slack, u: np.ndarray, V: np.ndarray) -> lis
             c = int(ncols[e - 1])
             pos = np.sort(need[s:e])
             cut = int(w_sorted[c]) if c < len(w_sorted) else None
-            factors = None if sorted_b is None else (sorted_b[0][:c], sorted_b[1][:c])
+            factors = None if sorted_b is None else (sorted_b[0][:, :c], sorted_b[1][:, :c])
             jobs.append((p.free_rows[pos], pos, by_w[:c], g, cut, factors))
             s = e
     return jobs
