@@ -15,10 +15,7 @@ class WagtailBuddyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they import models, which do not exist while apps.py is loaded.
-        from wagtail.models import Locale
-
         from .admin.page_form import ProgrammePageForm
-        from .caching import forget_locales
         from .compat import site_history_in_one_union
         from .models import BuddyProgrammePage
         from .services.tokens import page_or_site_changed
@@ -34,6 +31,3 @@ class WagtailBuddyConfig(AppConfig):
         post_delete.connect(page_or_site_changed,
                             dispatch_uid="wagtail_buddy_page_urls_delete")
         post_page_move.connect(page_or_site_changed, dispatch_uid="wagtail_buddy_page_urls_move")
-        for signal in (post_save, post_delete):
-            signal.connect(forget_locales, sender=Locale,
-                           dispatch_uid=f"wagtail_buddy_locales_{signal is post_save}")

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db.models.signals import post_delete, post_save
 from wagtail.models import Locale, Site
 from wagtail.models.sites import SiteRootPath
 
@@ -78,7 +79,7 @@ def site_root_paths() -> list:
 # A page's locale is one more query on every public request (``page.locale`` is not loaded
 # with the page) for a value that practically never changes: the language code of each
 # locale id is kept in this process for ``TIMEOUT`` seconds, dropped when a locale is saved
-# or deleted here (``apps.ready``). A locale's code edited in another process is seen
+# or deleted here. A locale's code edited in another process is seen
 # within ``TIMEOUT``, as the other cached reads.
 _locale_codes: dict[int, tuple[float, str]] = {}
 
@@ -97,3 +98,7 @@ def locale_code(locale_id: int) -> str:
 def forget_locales(**kwargs) -> None:
     """post_save / post_delete of a ``Locale``."""
     _locale_codes.clear()
+
+
+post_save.connect(forget_locales, sender=Locale, dispatch_uid="wagtail_buddy_locales_save")
+post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wagtail_buddy_locales_delete")

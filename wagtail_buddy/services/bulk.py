@@ -20,6 +20,11 @@ from django.db import connections, models
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+try:  # psycopg 3; psycopg2 binds client-side too but runs one statement per execute
+    from psycopg import ClientCursor
+except ImportError:
+    ClientCursor = None
+
 
 def _copy_supported(using: str) -> bool:
     connection = connections[using]
@@ -99,11 +104,7 @@ def insert_together(objs: Sequence[models.Model], using: str = "default") -> Non
 
 
 def _client_side(cursor) -> bool:
-    try:
-        from psycopg import ClientCursor
-    except ImportError:  # psycopg2 binds client-side but runs one statement per execute
-        return False
-    return isinstance(cursor.cursor, ClientCursor)
+    return ClientCursor is not None and isinstance(cursor.cursor, ClientCursor)
 
 
 def _insert_sql(objs: list[models.Model], connection) -> tuple[str, tuple]:
