@@ -107,7 +107,10 @@ def _fresh_cache():
     """Nothing cached (site roots, offered interests, rate counters) outlives a test."""
     from django.core.cache import caches
 
+    from wagtail_buddy.caching import forget_locales
+
     caches["default"].clear()
+    forget_locales()
 
 
 @pytest.fixture

@@ -453,14 +453,18 @@ def test_signup_post_is_one_write_transaction_with_nothing_read_first(
         response = client.post(url(programme, role), data)
     assert response.status_code == 302
     statements = [q["sql"] for q in queries.captured_queries]
-    assert len(statements) <= 13, "\n".join(statements)
+    assert len(statements) <= (11 if connection.vendor == "postgresql" else 12), \
+        "\n".join(statements)
+    assert not [s for s in statements if '"wagtailcore_locale"' in s and "WHERE" in s
+                and '"id" =' in s], "the page's locale comes from the process's cache"
     assert not [s for s in statements if "wagtail_buddy_participant\"" in s.split("FROM")[-1]
                 and s.startswith("SELECT")], "a sign-up must not read participants first"
     assert not [s for s in statements if s.startswith("SELECT") and (
         '"wagtail_buddy_intake"' in s or '"wagtail_buddy_interest"' in s)], "cached reads"
     # one savepoint: the sign-up's transaction, nested in the test's
     assert len([s for s in statements if s.startswith("SAVEPOINT")]) == 1
-    inserts = [s.split('"')[1] for s in statements if s.startswith("INSERT")]
-    assert inserts[:4] == ["wagtail_buddy_participant", "wagtail_buddy_participant_languages",
-                           "wagtail_buddy_participant_interests",
-                           "wagtail_buddy_outboundemail"]
+    tables = re.findall(r'INSERT INTO "(\w+)"', "\n".join(statements))
+    assert tables[:4] == ["wagtail_buddy_participant", "wagtail_buddy_participant_languages",
+                          "wagtail_buddy_participant_interests", "wagtail_buddy_outboundemail"]
+    if connection.vendor == "postgresql":  # languages, interests and email: one round trip
+        assert len([s for s in statements if s.startswith("INSERT")]) == 2

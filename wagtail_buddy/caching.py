@@ -10,12 +10,14 @@ stays unseen. A broken cache only costs the query.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from wagtail.models import Site
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Locale, Site
 from wagtail.models.sites import SiteRootPath
 
 from .conf import buddy_settings
@@ -72,3 +74,31 @@ def site_root_paths() -> list:
         paths.extend(SiteRootPath(site.id, root.url_path, site.root_url,
                                   root.locale.language_code) for root in roots)
     return paths
+
+
+# A page's locale is one more query on every public request (``page.locale`` is not loaded
+# with the page) for a value that practically never changes: the language code of each
+# locale id is kept in this process for ``TIMEOUT`` seconds, dropped when a locale is saved
+# or deleted here. A locale's code edited in another process is seen
+# within ``TIMEOUT``, as the other cached reads.
+_locale_codes: dict[int, tuple[float, str]] = {}
+
+
+def locale_code(locale_id: int) -> str:
+    """``Locale.objects.get(pk=locale_id).language_code``, read once a minute at most."""
+    now = time.monotonic()
+    known = _locale_codes.get(locale_id)
+    if known is not None and now - known[0] < TIMEOUT:
+        return known[1]
+    code = Locale.objects.values_list("language_code", flat=True).get(pk=locale_id)
+    _locale_codes[locale_id] = (now, code)
+    return code
+
+
+def forget_locales(**kwargs) -> None:
+    """post_save / post_delete of a ``Locale``."""
+    _locale_codes.clear()
+
+
+post_save.connect(forget_locales, sender=Locale, dispatch_uid="wagtail_buddy_locales_save")
+post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wagtail_buddy_locales_delete")

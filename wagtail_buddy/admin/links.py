@@ -15,15 +15,22 @@ _MARK = "2147480011"
 _shapes: dict[tuple, tuple[str, ...]] = {}
 
 
-def reverse_pk(viewname: str, pk: int | str, *rest) -> str:
-    """``reverse(viewname, args=[pk, *rest])`` for an integer ``pk``, without the resolver
-    walk after the first call."""
+def url_shape(viewname: str, *rest) -> tuple[str, ...]:
+    """``(head, tail)`` of ``reverse(viewname, args=[pk, *rest])`` around an integer ``pk``
+    (``()`` when the id is not a plain path segment). A list builds its rows' links from it
+    once per request: ``f"{head}{pk}{tail}"``."""
     key = (viewname, rest, get_urlconf(), get_script_prefix(), get_language())
     shape = _shapes.get(key)
     if shape is None:
         shape = tuple(reverse(viewname, args=[int(_MARK), *rest]).split(_MARK))
-        _shapes[key] = shape if len(shape) == 2 else ()
-        shape = _shapes[key]
+        _shapes[key] = shape = shape if len(shape) == 2 else ()
+    return shape
+
+
+def reverse_pk(viewname: str, pk: int | str, *rest) -> str:
+    """``reverse(viewname, args=[pk, *rest])`` for an integer ``pk``, without the resolver
+    walk after the first call."""
+    shape = url_shape(viewname, *rest)
     if not shape or not str(pk).isdigit():
         return reverse(viewname, args=[pk, *rest])
     return f"{shape[0]}{int(pk)}{shape[1]}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.html import strip_tags
 
+from ..caching import locale_code
 from ..catalogues import written_language
 
 TRANSLATED_TEXTS = ("intro", "privacy_notice", "charter")
@@ -60,8 +61,10 @@ class ProgrammeTextsMixin(models.Model):
 
     @property
     def content_language(self) -> str:
-        """The language of this copy's own texts (its locale)."""
-        return self.locale.language_code
+        """The language of this copy's own texts (its locale; read from the process's
+        cache unless the page came with it, ``caching.locale_code``)."""
+        locale = self._state.fields_cache.get("locale")
+        return locale.language_code if locale is not None else locale_code(self.locale_id)
 
     @property
     def default_language(self) -> str:

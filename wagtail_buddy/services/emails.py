@@ -91,12 +91,20 @@ def queue_first_email(
     Nothing can be queued for them yet, so this is a plain insert: no savepoint to catch a
     duplicate, two database round trips fewer on the sign-up path.
     """
-    email = OutboundEmail.objects.create(
-        participant=participant, purpose=purpose,
-        dedup_key=dedup_key_for(participant.pk, purpose, key), context=context or {},
-    )
+    email = first_email(participant, purpose, key=key, context=context)
+    email.save(force_insert=True)
     schedule_send([email.pk])
     return email
+
+
+def first_email(
+    participant: Participant, purpose: str, *, key: str = "", context: dict | None = None
+) -> OutboundEmail:
+    """The unsaved outbox row of ``queue_first_email``; whoever inserts it calls
+    ``schedule_send`` (the sign-up inserts it with the student's languages and interests)."""
+    return OutboundEmail(participant=participant, purpose=purpose,
+                         dedup_key=dedup_key_for(participant.pk, purpose, key),
+                         context=context or {})
 
 
 def queue_emails(
@@ -132,9 +140,10 @@ def queue_emails(
     return len(new)
 
 
-def schedule_send(email_ids: list[int]) -> None:
-    """Have a worker send new outbox rows once the caller's transaction commits."""
-    if email_ids:
+def schedule_send(emails: list) -> None:
+    """Have a worker send new outbox rows (``emails``: the rows or their ids) once the
+    caller's transaction commits."""
+    if emails:
         transaction.on_commit(kick_sender)
 
 

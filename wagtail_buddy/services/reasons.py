@@ -43,6 +43,12 @@ def best_possible(weights: Mapping[str, float] | None) -> float:
 
 
 def band_label(key: str) -> str:
+    return _band_label(key, get_language())
+
+
+@lru_cache(maxsize=64)
+def _band_label(key: str, language: str | None) -> str:
+    """Once per band and language: a proposals page names 50 bands."""
     return {"good": _("good"), "fair": _("fair"), "weak": _("weak")}[key]
 
 

@@ -23,7 +23,8 @@ from ..models import BuddyProgrammePage, Intake, Participant
 from ..models.programme import forget_open_intake
 from ..models.vocabulary import forget_offered_interests
 from .audit import audit
-from .emails import queue_email, queue_first_email
+from .bulk import insert_together
+from .emails import first_email, queue_email, schedule_send
 
 RESEND_WINDOW = 15 * 60
 INACTIVE = (Participant.Status.WITHDRAWN, Participant.Status.ENDED)
@@ -112,19 +113,26 @@ def _fill(participant: Participant, form) -> Participant:
 
 
 def _save_m2m(participant: Participant, form, *, new: bool = False) -> None:
-    # ISO codes (the Language pk) and Interest ids, each once however often it was sent
-    languages = list(dict.fromkeys(form.cleaned_data.get("languages") or []))
-    interests = list(dict.fromkeys(form.cleaned_data.get("interests") or []))
     if not new:
-        participant.languages.set(languages)
-        participant.interests.set(interests)
+        participant.languages.set(_chosen(form, "languages"))
+        participant.interests.set(_chosen(form, "interests"))
         return
-    # A brand-new row has no links yet: two bulk inserts instead of read-then-write.
+    # A brand-new row has no links yet: inserts instead of read-then-write.
+    insert_together(_new_links(participant, form))
+
+
+def _chosen(form, name: str) -> list:
+    # ISO codes (the Language pk) and Interest ids, each once however often it was sent
+    return list(dict.fromkeys(form.cleaned_data.get(name) or []))
+
+
+def _new_links(participant: Participant, form) -> list:
+    """The unsaved language and interest rows of a brand-new participant."""
     Languages, Interests = Participant.languages.through, Participant.interests.through
-    Languages.objects.bulk_create(
-        [Languages(participant_id=participant.pk, language_id=code) for code in languages])
-    Interests.objects.bulk_create(
-        [Interests(participant_id=participant.pk, interest_id=pk) for pk in interests])
+    return [*(Languages(participant_id=participant.pk, language_id=code)
+              for code in _chosen(form, "languages")),
+            *(Interests(participant_id=participant.pk, interest_id=pk)
+              for pk in _chosen(form, "interests"))]
 
 
 def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> SignupOutcome:
@@ -146,8 +154,10 @@ def register(programme: BuddyProgrammePage, intake: Intake, role: str, form) -> 
             with transaction.atomic():
                 participant = _fill(Participant(intake=intake, role=role), form)
                 participant.save()
-                _save_m2m(participant, form, new=True)
-                queue_first_email(participant, "confirm", key="0", context=CONFIRM_CONTEXT)
+                # Languages, interests and the opt-in email: one round trip on PostgreSQL.
+                opt_in = first_email(participant, "confirm", key="0", context=CONFIRM_CONTEXT)
+                insert_together([*_new_links(participant, form), opt_in])
+                schedule_send([opt_in])
             return SignupOutcome("created", participant)
         except IntegrityError:  # this address signed up before (maybe a moment ago)
             existing = Participant.objects.registered(intake, role, email).first()

@@ -8,7 +8,10 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.utils.translation import get_language
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django_countries import countries
 
 from ..admin.links import reverse_pk
@@ -42,7 +45,14 @@ def country_name(instance, name: str = "nationality") -> str:
     stored code (no ``Country`` object per read)."""
     raw = instance.__dict__.get(name)
     code = raw if isinstance(raw, str) else str(getattr(instance, name) or "")
-    return str(countries.name(code)) if code else ""
+    return _country_name(code, get_language()) if code else ""
+
+
+@lru_cache(maxsize=1024)
+def _country_name(code: str, language: str | None) -> str:
+    """A country's name, looked up once per code and language (``countries.name``
+    translates its lazy name on every call; a proposals page names 100 countries)."""
+    return str(countries.name(code))
 
 
 @register.filter
@@ -57,3 +67,39 @@ def day_month(value) -> str:
 @lru_cache(maxsize=2048)
 def _day_month(value, language: str | None) -> str:
     return date_filter(value, "j M")
+
+
+@register.filter
+def choice_label(instance, name: str) -> str:
+    """``instance.get_<name>_display()``, looked up once per model, field, value and
+    language: Django's builds a dict of every choice, hashing each lazy label, per call."""
+    value = getattr(instance, name)
+    try:
+        return _choice_label(type(instance), name, value, get_language())
+    except TypeError:  # a value that cannot be a key
+        return getattr(instance, f"get_{name}_display")()
+
+
+@lru_cache(maxsize=1024)
+def _choice_label(model, name: str, value, language: str | None) -> str:
+    return str(dict(model._meta.get_field(name).flatchoices).get(value, value))
+
+
+@register.filter
+def places(n) -> str:
+    """``{% blocktrans count n=... %}{{ n }} place{% plural %}{{ n }} places{% endblocktrans
+    %}``, made once per number and language (a local buddy's capacity on every profile)."""
+    if not isinstance(n, int):
+        return _places_text(n)
+    return _places(n, get_language())
+
+
+@lru_cache(maxsize=256)
+def _places(n: int, language: str | None) -> SafeString:
+    return _places_text(n)
+
+
+def _places_text(n) -> SafeString:
+    # As blocktrans: the translation as is, the number localized and escaped.
+    return mark_safe(ngettext("%(n)s place", "%(n)s places", n or 0)  # noqa: S308
+                     % {"n": conditional_escape(localize(n))})

@@ -14,7 +14,10 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -27,6 +30,7 @@ from ...models import Intake, Interest, Language, Participant
 from ...permissions import MANAGE, MATCH, VIEW
 from ...services import matching_config, reasons
 from ..access import ProgrammePolicy, policy_for
+from ..labels import labels
 from ..modeladmin import participant_url
 from ..params import without_nul
 
@@ -68,14 +72,33 @@ def scored(score: float, breakdown: dict | None, weights: dict | None, mentee=No
     page has 400 of them, and the template's blocktrans and filters were a fifth of it."""
     rows = breakdown_rows(breakdown, weights, mentee, mentor, evidence)
     language = get_language()
+    points_of = gettext("%(points)s / %(top)s")
     for row in rows:
-        row["points_text"] = gettext("%(points)s / %(top)s") % {
+        row["points_text"] = points_of % {
             "points": two_places(row["points"], language),
             "top": two_places(row["max"], language)}
     on_scale = reasons.scale(score, weights)
-    return {"score": score, **on_scale, "rows": rows,
-            "score_text": two_places(float(score), language),
-            "best_text": two_places(float(on_scale["best"]), language)}
+    score_text = two_places(float(score), language)
+    best_text = two_places(float(on_scale["best"]), language)
+    return {"score": score, **on_scale, "rows": rows, "score_text": score_text,
+            "best_text": best_text,
+            "percent_text": percent_sentence(on_scale["percent"], language),
+            "points_sentence": points_sentence(score_text, best_text, language)}
+
+
+# The two sentences of ``_score.html`` as its ``{% blocktrans %}`` made them: the translation
+# as is, the numbers (formatted here, never user data) escaped.
+@lru_cache(maxsize=256)
+def percent_sentence(percent: int, language: str | None) -> SafeString:
+    return mark_safe(gettext("%(percent)s%% of the best possible")  # noqa: S308
+                     % {"percent": conditional_escape(localize(percent))})
+
+
+@lru_cache(maxsize=4096)
+def points_sentence(score_text: str, best_text: str, language: str | None) -> SafeString:
+    return mark_safe(  # noqa: S308
+        gettext("%(score)s of %(best)s points under the current weights")
+        % {"score": conditional_escape(score_text), "best": conditional_escape(best_text)})
 
 
 @lru_cache(maxsize=4096)
@@ -138,6 +161,7 @@ class BuddyAccessMixin:
         context["tab"] = self.tab
         context["can_match"] = self.policy.allows(MATCH)
         context["can_manage_settings"] = self.policy.allows(MANAGE)
+        context["labels"] = labels()
         if self.intake is not None:
             pk = self.intake.pk
             context["tabs"] = [

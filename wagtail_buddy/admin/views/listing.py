@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import BaseColumn, Column, Table
 from wagtail.admin.views.generic.base import BaseListingView
 
 from ...permissions import MATCH
+from ..labels import labels
 from ..paging import DeferredJoinWagtailPaginator
 from ..search import search_people
 from .base import BuddyAccessMixin, IntakeMixin, url
@@ -25,7 +26,7 @@ class TemplateColumn(Column):
     """A column whose cell is a buddy template (profiles, scores, row buttons).
 
     The cell sees the row's ``instance`` and the list's ``cell_context`` (``can_match``,
-    ``next_url``). ``label_hidden``: the header is read by screen readers only.
+    ``next_url``, ``labels``). ``label_hidden``: the header is read by screen readers only.
     """
 
     def __init__(self, name, template_name: str, label_hidden: bool = False, **kwargs):
@@ -91,7 +92,7 @@ class BuddyListingView(IntakeMixin, BuddyAccessMixin, BaseListingView):
         # Cells render outside a RequestContext: the row forms need the CSRF token given.
         table.cell_context = {"can_match": self.policy.allows(MATCH),
                               "next_url": self.current_list_url(),
-                              "csrf_token": get_token(self.request)}
+                              "csrf_token": get_token(self.request), "labels": labels()}
         return table
 
     def order_queryset(self, queryset):

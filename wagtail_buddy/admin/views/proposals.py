@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -15,7 +16,9 @@ from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
 from ..filters import ProposalFilterSet
+from ..links import reverse_pk, url_shape
 from .base import (
+    NS,
     BuddyAdminView,
     next_url,
     profile_prefetch,
@@ -35,6 +38,29 @@ def match_scored(match: Match, weights: dict) -> dict:
     """The pair's score on its scale with reasons in words (``match.evidence`` if stored)."""
     return scored(match.score, match.breakdown, weights, match.mentee, match.mentor,
                   getattr(match, "evidence", None) or None)
+
+
+class RowLinks:
+    """The links of a proposals row (``cells/proposal_actions.html``): each URL reversed
+    once per page, the row's id put in (``links.url_shape``)."""
+
+    ACTIONS = ("confirm", "reject", "lock", "unlock")
+
+    def __init__(self, back: str):
+        self.shapes = {action: url_shape(f"{NS}:match_action", action)
+                       for action in self.ACTIONS}
+        self.shapes["swap"] = url_shape(f"{NS}:swap")
+        self.shapes["match"] = url_shape(f"{NS}:match")
+        self.swap_query = f"?next={urlencode(back)}"
+
+    def of(self, pk: int) -> dict[str, str]:
+        links = {}
+        for name, shape in self.shapes.items():
+            args = [name] if name in self.ACTIONS else []
+            links[name] = (f"{shape[0]}{pk}{shape[1]}" if shape else
+                           reverse_pk(f"{NS}:{'match_action' if args else name}", pk, *args))
+        links["swap"] += self.swap_query
+        return links
 
 
 class ProposalsView(BuddyListingView):
@@ -93,8 +119,10 @@ class ProposalsView(BuddyListingView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         weights = matching_config.programme_config(self.intake.programme)["weights"]
+        links = RowLinks(context["next_url"])
         for match in context["object_list"]:
             match.scored = match_scored(match, weights)
+            match.row_links = links.of(match.pk)
         context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
                                  .values_list("status").annotate(n=Count("pk")))
         return context
