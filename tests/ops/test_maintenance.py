@@ -13,7 +13,13 @@ from django_q.models import Schedule
 from tests.conftest import make_participant, make_programme
 from wagtail_buddy import tasks
 from wagtail_buddy.models import (
-    CheckIn, Feedback, Intake, IntakeStats, Match, OutboundEmail, Participant,
+    CheckIn,
+    Feedback,
+    Intake,
+    IntakeStats,
+    Match,
+    OutboundEmail,
+    Participant,
 )
 from wagtail_buddy.services import maintenance
 from wagtail_buddy.services.emails import queue_email
