@@ -218,18 +218,18 @@ class _Pass:
         self.any_closed = bool(self.closed[:m].any())
         self.local = threading.local()
 
-    def buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's float scratch (rule values, then the keys' penalty) and mask."""
         buf = getattr(self.local, "buf", None)
         if buf is None or len(buf[0]) < n:
-            buf = (np.empty((n, self.width), self.model.dtype),
-                   np.empty((n, self.width), self.model.FA.dtype),
+            buf = (np.empty((n, self.width), self.model.FA.dtype),
                    np.empty((n, self.width), bool))
             self.local.buf = buf
-        return buf[0][:n], buf[1][:n], buf[2][:n]
+        return buf[0][:n], buf[1][:n]
 
     def scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scores and "not feasible" of rows x padded mentors (forbidden pairs included)."""
-        total, fval, blocked = self.buffers(len(rows))
+        fval, blocked = self.buffers(len(rows))
         if self.model.custom:  # criteria without a bilinear form: the general path
             t, feas = self.model.block(rows)
             total = np.full((len(rows), self.width), 0, t.dtype)
@@ -254,7 +254,7 @@ class _Pass:
         else:
             n_elig = counts
         # keys = total - 1e30 where blocked (a masked copy would cost ten times as much)
-        penalty = np.multiply(blocked, BLOCKED_KEY, out=self.buffers(len(rows))[1])
+        penalty = np.multiply(blocked, BLOCKED_KEY, out=self.buffers(len(rows))[0])
         keys = np.add(total, penalty, out=total)
         k, m = self.k, self.m
         if k < m:
@@ -277,7 +277,7 @@ class _Pass:
         lists = self.lists
         if lists is None:
             return None
-        above = np.greater(keys, lists.thr, out=self.buffers(len(rows))[2])
+        above = np.greater(keys, lists.thr, out=self.buffers(len(rows))[1])
         if len(rows) > lists.size and np.count_nonzero(above) > lists.size * self.width:
             L = lists.size
             pick = np.argpartition(keys, len(rows) - L, axis=0)[len(rows) - L :]
