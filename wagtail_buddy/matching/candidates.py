@@ -29,9 +29,10 @@ NEG = np.int64(-(2**62))  # "no bound": every eligible mentor is a candidate
 
 
 def default_workers() -> int:
-    """Scoring threads: ``BUDDY_MATCH_THREADS`` or one. The matrix products already run on
-    every core inside BLAS; a second Python thread only made them compete (measured: the
-    50k scoring pass took 9.2 s with two threads, 7.4 s with one)."""
+    """Scoring and rescoring threads: ``BUDDY_MATCH_THREADS`` or one. The sparse products
+    run on one core each, so two threads shorten the wall time (50k congested: 121 -> 105 s)
+    but hold two chunks' temporaries (peak 1.73 -> 1.95 GiB, at the 2 GiB a worker is
+    given): one by default, more for a worker with the memory to spare."""
     env = os.environ.get("BUDDY_MATCH_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
