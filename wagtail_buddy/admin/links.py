@@ -17,8 +17,7 @@ _shapes: dict[tuple, tuple[str, ...]] = {}
 
 def url_shape(viewname: str, *rest) -> tuple[str, ...]:
     """``(head, tail)`` of ``reverse(viewname, args=[pk, *rest])`` around an integer ``pk``
-    (``()`` when the id is not a plain path segment). A list builds its rows' links from it
-    once per request: ``f"{head}{pk}{tail}"``."""
+    (``()`` when the id is not a plain path segment)."""
     key = (viewname, rest, get_urlconf(), get_script_prefix(), get_language())
     shape = _shapes.get(key)
     if shape is None:

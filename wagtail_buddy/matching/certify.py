@@ -177,7 +177,7 @@ def _violations(p: Problem, slack: Slack, u: np.ndarray, V: np.ndarray,
     feas = p.forbidden.apply(feas, rows, col_pos)
     feas[index.in_block(rows, col_pos)] = False  # candidates: the solve holds their duals
     # float64 holds these integers exactly (all far below 2**53)
-    # in place from here: a pass per step, no temporaries
+    # in place from here: a pass per step (and one boolean mask, the near set)
     gain = total.astype(np.float64)  # (faster than a mixed-type subtract into float64)
     gain -= V[cols].astype(np.float64)[None, :]
     shift = u[pos] - p.big[rows]

@@ -16,7 +16,7 @@ from ...services import decisions, introductions, matching_config
 from ...services import pool as pool_service
 from .. import forms
 from ..filters import ProposalFilterSet
-from ..links import reverse_pk, url_shape
+from ..links import reverse_pk
 from .base import (
     NS,
     BuddyAdminView,
@@ -40,27 +40,16 @@ def match_scored(match: Match, weights: dict) -> dict:
                   getattr(match, "evidence", None) or None)
 
 
-class RowLinks:
-    """The links of a proposals row (``cells/proposal_actions.html``): each URL reversed
-    once per page, the row's id put in (``links.url_shape``)."""
+ROW_ACTIONS = ("confirm", "reject", "lock", "unlock")
 
-    ACTIONS = ("confirm", "reject", "lock", "unlock")
 
-    def __init__(self, back: str):
-        self.shapes = {action: url_shape(f"{NS}:match_action", action)
-                       for action in self.ACTIONS}
-        self.shapes["swap"] = url_shape(f"{NS}:swap")
-        self.shapes["match"] = url_shape(f"{NS}:match")
-        self.swap_query = f"?next={urlencode(back)}"
-
-    def of(self, pk: int) -> dict[str, str]:
-        links = {}
-        for name, shape in self.shapes.items():
-            args = [name] if name in self.ACTIONS else []
-            links[name] = (f"{shape[0]}{pk}{shape[1]}" if shape else
-                           reverse_pk(f"{NS}:{'match_action' if args else name}", pk, *args))
-        links["swap"] += self.swap_query
-        return links
+def row_links(pk: int, swap_query: str) -> dict[str, str]:
+    """The links of a proposals row (``cells/proposal_actions.html``), each URL reversed
+    once per process (``links.reverse_pk``) with the row's id put in."""
+    links = {action: reverse_pk(f"{NS}:match_action", pk, action) for action in ROW_ACTIONS}
+    links["match"] = reverse_pk(f"{NS}:match", pk)
+    links["swap"] = reverse_pk(f"{NS}:swap", pk) + swap_query
+    return links
 
 
 class ProposalsView(BuddyListingView):
@@ -119,10 +108,10 @@ class ProposalsView(BuddyListingView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         weights = matching_config.programme_config(self.intake.programme)["weights"]
-        links = RowLinks(context["next_url"])
+        swap_query = f"?next={urlencode(context['next_url'])}"
         for match in context["object_list"]:
             match.scored = match_scored(match, weights)
-            match.row_links = links.of(match.pk)
+            match.row_links = row_links(match.pk, swap_query)
         context["counts"] = dict(Match.objects.filter(intake=self.intake).order_by()
                                  .values_list("status").annotate(n=Count("pk")))
         return context
